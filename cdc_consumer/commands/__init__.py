@@ -1,0 +1,9 @@
+"""The subcommands of ``cdc-consumer``, one module each.
+
+Each module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``;
+``run`` does its heavy imports itself so that ``--help`` stays fast.
+"""
+
+COMMANDS: tuple[str, ...] = (
+    "stack",
+)
