@@ -1,0 +1,1 @@
+"""Session fixtures for the local PostgreSQL → Debezium → Kafka stack."""
