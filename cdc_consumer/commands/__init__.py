@@ -5,5 +5,4 @@ Each module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args
 """
 
 COMMANDS: tuple[str, ...] = (
-    "stack",
 )
