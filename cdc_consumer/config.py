@@ -192,13 +192,13 @@ def _validate(s: Settings) -> None:
     for name, allowed in _CHOICES.items():
         value = getattr(s, name)
         if value not in allowed:
-            raise ConfigError(
-                f"setting {name!r} must be one of {', '.join(sorted(allowed))}, got {value!r}"
-            )
+            raise ConfigError(f"setting {name!r} must be one of {', '.join(sorted(allowed))}, got {value!r}")
     try:
         ZoneInfo(s.company_timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"setting 'company_timezone' is not a known timezone: {s.company_timezone!r}") from None
+        raise ConfigError(
+            f"setting 'company_timezone' is not a known timezone: {s.company_timezone!r}"
+        ) from None
     for name in ("batch_max_messages", "metrics_port"):
         if getattr(s, name) <= 0:
             raise ConfigError(f"setting {name!r} must be positive, got {getattr(s, name)}")
@@ -208,18 +208,26 @@ def _validate(s: Settings) -> None:
         if not getattr(s, name):
             raise ConfigError(f"setting {name!r} must not be empty")
     if not s.odoo_url.startswith(("http://", "https://")):
-        raise ConfigError(f"setting 'odoo_url' must start with http:// or https://, got {mask_url(s.odoo_url)!r}")
+        raise ConfigError(
+            f"setting 'odoo_url' must start with http:// or https://, got {mask_url(s.odoo_url)!r}"
+        )
     if not s.state_dsn.startswith(("sqlite://", "postgresql://", "postgres://")):
         raise ConfigError("setting 'state_dsn' must be a sqlite:/// path or a postgresql:// DSN")
     if s.value_format == "avro" and not s.schema_registry_url:
         raise ConfigError("setting 'schema_registry_url' is required when value_format is 'avro'")
-    if s.kafka_security_protocol.startswith("SASL") and not (s.kafka_sasl_mechanism and s.kafka_sasl_username):
+    if s.kafka_security_protocol.startswith("SASL") and not (
+        s.kafka_sasl_mechanism and s.kafka_sasl_username
+    ):
         raise ConfigError("SASL needs 'kafka_sasl_mechanism' and 'kafka_sasl_username'")
     if "other" not in s.family_accounts or set(s.family_keywords) - set(s.family_accounts):
-        raise ConfigError("setting 'family_accounts' needs an account for 'other' and for every family of 'family_keywords'")
+        raise ConfigError(
+            "setting 'family_accounts' needs an account for 'other' and for every family of 'family_keywords'"
+        )
     for code, _name in s.family_accounts.values():
         if not code or not all(ch.isalnum() or ch == "." for ch in code) or not code.isascii():
-            raise ConfigError(f"income account code {code!r} may only hold letters, digits and dots (Odoo 19)")
+            raise ConfigError(
+                f"income account code {code!r} may only hold letters, digits and dots (Odoo 19)"
+            )
 
 
 def load_settings(
@@ -251,9 +259,9 @@ def load_settings(
         if unknown:
             raise ConfigError(f"unknown setting(s) in {path}: {', '.join(unknown)}")
         values.update(data)
-    for name in known:
+    for name, default in known.items():
         env_value = env.get(f"{ENV_PREFIX}{name.upper()}")
-        if env_value is not None and not isinstance(known[name], Mapping):
+        if env_value is not None and not isinstance(default, Mapping):
             values[name] = env_value
     values.update({k: v for k, v in overrides.items() if v is not None})
     unknown = sorted(set(values) - set(known))

@@ -1,18 +1,20 @@
 """The exception tree of the consumer, and what the runner does with each branch.
 
-    CdcError                      base of everything this package raises on purpose
-    ├── ConfigError               bad or missing configuration: refuse to start, say which setting
-    ├── StartupCheckError         the world is not as the consumer needs it (topics not
-    │                             co-partitioned, Odoo custom fields missing, unknown topic):
-    │                             refuse to start with the reason
-    ├── InvalidMessage            one Kafka message cannot be decoded or validated: dead-letter it,
-    │                             the partition moves on
-    ├── OdooError                 base of Odoo failures
-    │   ├── OdooUnavailable       transient (down, slow, 5xx, dropped connection, serialization
-    │   │                         failure): pause partitions, back off, retry; commit nothing past it
-    │   └── OdooRejected          permanent for one invoice (UserError, ValidationError, ...):
-    │                             record the reason on that invoice, retry later, others move on
-    └── StackError                a component of the local stack failed to install or start
+CdcError                      base of everything this package raises on purpose
+├── ConfigError               bad or missing configuration: refuse to start, say which setting
+├── StartupCheckError         the world is not as the consumer needs it (topics not
+│                             co-partitioned, Odoo custom fields missing, unknown topic):
+│                             refuse to start with the reason
+├── InvalidMessage            one Kafka message cannot be decoded or validated: dead-letter it,
+│                             the partition moves on
+├── OdooError                 base of Odoo failures
+│   ├── OdooUnavailable       transient (down, slow, 5xx, dropped connection, serialization
+│   │                         failure): pause partitions, back off, retry; commit nothing past it
+│   └── OdooRejected          permanent for one invoice (UserError, ValidationError, ...):
+│                             record the reason on that invoice, retry later, others move on
+├── SourceUnavailable         the NexaCloud database (users lookup) cannot be reached:
+│                             transient, handled like OdooUnavailable
+└── StackError                a component of the local stack failed to install or start
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ class OdooRejected(OdooError):
     def __init__(self, message: str, kind: str = "") -> None:
         super().__init__(message)
         self.kind = kind
+
+
+class SourceUnavailable(CdcError):
+    """The NexaCloud source database cannot be reached: retrying later may succeed."""
 
 
 class StackError(CdcError):
