@@ -42,7 +42,6 @@ EVENTS = Counter(
 STALE_EVENTS = Counter(
     "cdc_events_stale_total",
     "Change events ignored because the stored row is as new or newer (replays, re-deliveries).",
-    ["table"],
     registry=REGISTRY,
 )
 INVOICES = Counter(

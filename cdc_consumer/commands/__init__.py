@@ -5,4 +5,6 @@ Each module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args
 """
 
 COMMANDS: tuple[str, ...] = (
+    "run",
+    "bootstrap",
 )
