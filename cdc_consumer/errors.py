@@ -14,6 +14,8 @@ CdcError                      base of everything this package raises on purpose
 │                             record the reason on that invoice, retry later, others move on
 ├── SourceUnavailable         the NexaCloud database (users lookup) cannot be reached:
 │                             transient, handled like OdooUnavailable
+├── StateUnavailable          the PostgreSQL state store cannot be reached or keeps
+│                             conflicting: transient, handled like OdooUnavailable
 └── StackError                a component of the local stack failed to install or start
 """
 
@@ -58,6 +60,10 @@ class OdooRejected(OdooError):
 
 class SourceUnavailable(CdcError):
     """The NexaCloud source database cannot be reached: retrying later may succeed."""
+
+
+class StateUnavailable(CdcError):
+    """The state store's database cannot be reached or keeps conflicting: retry later."""
 
 
 class StackError(CdcError):
