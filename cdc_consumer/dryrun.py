@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from .ledger import DesiredMove, desired_move, family_report
+from .ledger import DesiredMove, family_report
 from .odoo.writer import Job, OdooWriter, Result
 
 
@@ -22,10 +22,8 @@ class DryRunWriter:
         results = []
         for job, decision, move_id in self._writer.plan(jobs):
             self.actions[decision.action] += 1
-            if job.source is not None:
-                move, _pending = desired_move(job.source, self._writer.context)
-                if move is not None:
-                    self.moves.append(move)
+            if decision.move is not None:
+                self.moves.append(decision.move)
             results.append(Result(job.invoice_id, decision.action, move_id, pending=decision.pending))
         return results
 

@@ -13,7 +13,7 @@ recorded with its reason and never blocks the others. A transient failure (:clas
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -31,10 +31,10 @@ from ..ledger import (
     Post,
     RegisterPayment,
     Reverse,
-    TaxInfo,
     WriteDraft,
     decide,
 )
+from ..taxes import TaxInfo
 from ..users import UsersLookup
 from .gateway import Gateway
 from .partners import PartnerDirectory
@@ -191,12 +191,13 @@ class OdooWriter:
             for t in taxes
         )
         rounding = company[0]["tax_calculation_rounding_method"] if company else "round_globally"
-        return LedgerContext.from_settings(
+        context = LedgerContext.from_settings(
             self._settings,
             taxes=tax_infos,
             rounding=rounding,
             active_currencies=frozenset(self._currency_ids),
-        ).with_posting_mode(self._posting_mode)
+        )
+        return replace(context, posting_mode=self._posting_mode)
 
     def plan(self, jobs: Sequence[Job]) -> list[tuple[Job, Decision, int | None]]:
         """The decision for each job against what Odoo holds now (reads only), with the move id."""
@@ -210,7 +211,7 @@ class OdooWriter:
             if len(moves) > 1:
                 ids = ", ".join(str(m.id) for m in moves)
                 pending = Pending("conflict", f"{len(moves)} Odoo moves carry this source id: {ids}")
-                plans.append((job, Decision((), pending, "pending"), moves[0].id))
+                plans.append((job, Decision("pending", pending=pending), moves[0].id))
                 continue
             move = moves[0] if moves else None
             decision = decide(job.source, move, ctx, last_fingerprint=job.last_fingerprint)
