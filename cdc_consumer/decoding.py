@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -40,8 +41,10 @@ VARIABLE_SCALE_DECIMAL = "io.debezium.data.VariableScaleDecimal"
 ZONED_TIMESTAMP = "io.debezium.time.ZonedTimestamp"
 MICRO_TIMESTAMP = "io.debezium.time.MicroTimestamp"
 NANO_TIMESTAMP = "io.debezium.time.NanoTimestamp"
-MILLI_TIMESTAMPS = frozenset({"io.debezium.time.Timestamp", "org.apache.kafka.connect.data.Timestamp"})
-DATES = frozenset({"io.debezium.time.Date", "org.apache.kafka.connect.data.Date"})
+CONNECT_TIMESTAMP = "org.apache.kafka.connect.data.Timestamp"
+MILLI_TIMESTAMPS = frozenset({"io.debezium.time.Timestamp", CONNECT_TIMESTAMP})
+CONNECT_DATE = "org.apache.kafka.connect.data.Date"
+DATES = frozenset({"io.debezium.time.Date", CONNECT_DATE})
 
 MONEY_COLUMNS = frozenset({"subtotal", "tax", "amount_paid", "unit_price", "amount"})
 MONEY_SCALE = 2
@@ -487,15 +490,8 @@ def _loads(data: bytes | memoryview, what: str) -> Any:
         raise InvalidMessage(f"{what} is not valid JSON: {exc}") from None
 
 
-class JsonDecoder:
-    """Decodes messages written by Kafka Connect's JsonConverter, with or without schemas.
-
-    Keeps the row decoders of the schemas it has seen (a handful: one per table and schema
-    version), keyed by the schema's bytes.
-    """
-
-    def __init__(self) -> None:
-        self._by_schema: dict[bytes, RowDecoders] = {}
+class EnvelopeDecoder(ABC):
+    """Kafka message → ChangeEvent, for one converter's wire format (JSON here, Avro in ``avro.py``)."""
 
     def decode(
         self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None
@@ -510,10 +506,30 @@ class JsonDecoder:
         """
         if value is None:
             return None
-        payload, decoders = self._parse(value)
-        return build_event(payload, decoders, lambda: _json_key(key), Origin(topic, partition, offset))
+        envelope, decoders = self.read_envelope(value)
+        return build_event(envelope, decoders, lambda: self.read_key(key), Origin(topic, partition, offset))
 
-    def _parse(self, value: bytes) -> tuple[Any, RowDecoders]:
+    @abstractmethod
+    def read_envelope(self, value: bytes) -> tuple[Any, RowDecoders]:
+        """The envelope in a message value, and the decoders of its rows."""
+
+    @abstractmethod
+    def read_key(self, key: bytes | None) -> str | None:
+        """The primary key in a message key, if it has one."""
+
+
+class JsonDecoder(EnvelopeDecoder):
+    """Decodes messages written by Kafka Connect's JsonConverter, with or without schemas.
+
+    Keeps the row decoders of the schemas it has seen (a handful: one per table and schema
+    version), keyed by the schema's bytes.
+    """
+
+    def __init__(self) -> None:
+        self._by_schema: dict[bytes, RowDecoders] = {}
+
+    def read_envelope(self, value: bytes) -> tuple[Any, RowDecoders]:
+        """The payload of a message value and the decoders of its schema."""
         # JsonConverter writes {"schema":<schema>,"payload":<payload>} compactly, in that order:
         # the bytes before the first ',"payload":' are the schema when they parse as JSON on
         # their own (a cut inside the schema leaves it unbalanced), so a known schema costs a
@@ -548,11 +564,11 @@ class JsonDecoder:
         self._by_schema[schema_bytes] = decoders
         return decoders
 
-
-def _json_key(key: bytes | None) -> str | None:
-    if key is None:
-        return None
-    document = _loads(key, "the message key")
-    if isinstance(document, dict) and "schema" in document and "payload" in document:
-        document = document["payload"]
-    return key_text(document)
+    def read_key(self, key: bytes | None) -> str | None:
+        """The primary key in a JSON message key, with or without its schema."""
+        if key is None:
+            return None
+        document = _loads(key, "the message key")
+        if isinstance(document, dict) and "schema" in document and "payload" in document:
+            document = document["payload"]
+        return key_text(document)
