@@ -6,6 +6,7 @@ module runs it on SQLite; ``tests/e2e/test_state_postgres.py`` runs it on Postgr
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -394,25 +395,25 @@ class StateStoreBehaviour:
         assert store.dirty([0], 5000, clock.now) == []
 
     def test_concurrent_writers_keep_the_newest_version(self, state_dsn: str) -> None:
-        keys = [f"inv{n:03}" for n in range(60)]
-        # Two instances re-apply overlapping histories, in opposite orders of LSN.
-        histories: list[Sequence[ChangeEvent]] = [
-            [inv(k, lsn, subtotal=lsn) for lsn in range(1, 21) for k in keys],
-            [inv(k, lsn, subtotal=lsn) for lsn in range(20, 0, -1) for k in reversed(keys)],
-        ]
+        keys = [f"inv{n:03}" for n in range(40)]
+        history = [inv(k, lsn, subtotal=lsn) for lsn in range(1, 31) for k in keys]
+        # Four instances re-apply the same history at once, each in its own order.
+        orders = [random.Random(seed).sample(history, len(history)) for seed in range(4)]
         errors: list[BaseException] = []
+        start = threading.Barrier(len(orders))
 
         def run(events: Sequence[ChangeEvent]) -> None:
             store = open_state_store(state_dsn)
             try:
-                for start in range(0, len(events), 50):
-                    store.apply(events[start : start + 50])
+                start.wait()
+                for first in range(0, len(events), 100):
+                    store.apply(events[first : first + 100])
             except BaseException as exc:
                 errors.append(exc)
             finally:
                 store.close()
 
-        threads = [threading.Thread(target=run, args=(h,)) for h in histories]
+        threads = [threading.Thread(target=run, args=(order,)) for order in orders]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -423,7 +424,7 @@ class StateStoreBehaviour:
             loaded = store.load(keys)
         finally:
             store.close()
-        assert {outline(invoice)[0] for invoice in loaded.values()} == {(20, 20)}
+        assert {outline(invoice)[0] for invoice in loaded.values()} == {(30, 30)}
 
 
 class TestSqliteStateStore(StateStoreBehaviour):
