@@ -218,7 +218,9 @@ MODES = ["precise", "string", "double", "variable"]
 
 @pytest.mark.parametrize("with_schema", [True, False], ids=["schema", "schemaless"])
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize(("table", "logical"), [("invoices", INVOICE), ("invoice_items", ITEM)])
+@pytest.mark.parametrize(
+    ("table", "logical"), [("invoices", INVOICE), ("invoice_items", ITEM)], ids=["invoice", "item"]
+)
 def test_every_decimal_mode_decodes_to_the_same_row(
     table: str, logical: dict[str, object], mode: str, with_schema: bool
 ) -> None:
@@ -373,6 +375,21 @@ def test_schemaless_value_decoded_by_column(column: str, wire: object, expected:
 # The envelope.
 
 
+def expected_change(op: str, row: dict[str, object], snapshot: bool, origin: Origin) -> ChangeEvent:
+    """The change an invoice envelope built by these tests' helpers decodes to."""
+    return ChangeEvent(
+        table="invoices",
+        op=op,  # type: ignore[arg-type]
+        key=INVOICE_ID,
+        row=row,
+        lsn=23456789,
+        ts_ms=1709296496123,
+        snapshot=snapshot,
+        tx_id="771",
+        origin=origin,
+    )
+
+
 @pytest.mark.parametrize("with_schema", [True, False], ids=["schema", "schemaless"])
 @pytest.mark.parametrize(
     ("op", "image", "snapshot"),
@@ -387,17 +404,7 @@ def test_row_ops(op: str, image: str, snapshot: str, with_schema: bool) -> None:
 
     event = decode(message(payload, fields if with_schema else None))
 
-    assert event == ChangeEvent(
-        table="invoices",
-        op=op,  # type: ignore[arg-type]
-        key=INVOICE_ID,
-        row=INVOICE,
-        lsn=23456789,
-        ts_ms=1709296496123,
-        snapshot=snapshot == "true",
-        tx_id="771",
-        origin=Origin(TOPIC, 1, 42),
-    )
+    assert event == expected_change(op, INVOICE, snapshot == "true", Origin(TOPIC, 1, 42))
 
 
 @pytest.mark.parametrize("with_schema", [True, False], ids=["schema", "schemaless"])
