@@ -7,4 +7,5 @@ Each module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args
 COMMANDS: tuple[str, ...] = (
     "run",
     "bootstrap",
+    "sample_data",
 )
