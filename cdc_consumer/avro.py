@@ -31,7 +31,7 @@ import orjson
 from fastavro import schemaless_reader
 from fastavro.schema import expand_schema, parse_schema
 
-from .config import Secret, mask_url
+from .config import Secret, Settings, mask_url
 from .decoding import (
     CONNECT_DATE,
     CONNECT_TIMESTAMP,
@@ -223,6 +223,11 @@ class AvroDecoder(EnvelopeDecoder):
     def __init__(self, registry: SchemaRegistry) -> None:
         self._registry = registry
         self._writers: dict[int, _Writer] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AvroDecoder:
+        """A decoder whose registry is ``schema_registry_url`` with ``schema_registry_password``."""
+        return cls(SchemaRegistry(settings.schema_registry_url, password=settings.schema_registry_password))
 
     def read_envelope(self, value: bytes) -> tuple[Any, RowDecoders]:
         """The envelope record of a message value, and the decoders of its writer schema."""

@@ -26,7 +26,7 @@ import pytest
 from fastavro.schema import parse_schema
 
 from cdc_consumer.avro import AvroDecoder, SchemaRegistry, SchemaRegistryUnavailable
-from cdc_consumer.config import Secret
+from cdc_consumer.config import Secret, load_settings
 from cdc_consumer.decoding import JsonDecoder
 from cdc_consumer.errors import InvalidMessage
 from cdc_consumer.events import UNAVAILABLE, ChangeEvent, Origin
@@ -617,3 +617,19 @@ def test_basic_auth(registry: Registry, url_user: str, password: Secret | None, 
     finally:
         client.close()
     assert "s3cret" not in client.url
+
+
+def test_from_settings(registry: Registry) -> None:
+    registry.credentials = "reader:s3cret"
+    settings = load_settings(
+        environ={},
+        value_format="avro",
+        schema_registry_url=registry.url.replace("http://", "http://reader@"),
+        schema_registry_password="s3cret",
+    )
+    value = frame(registry.register(ROW_SCHEMA), ROW_SCHEMA, record("c", after=GOOD_VALUES))
+
+    event = AvroDecoder.from_settings(settings).decode(TOPIC, 0, 0, None, value)
+
+    assert event is not None
+    assert event.key == INVOICE_ID
