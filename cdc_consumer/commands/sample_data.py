@@ -205,9 +205,6 @@ def _change(args: argparse.Namespace, conn: psycopg.Connection) -> int:
 def _stream(args: argparse.Namespace, conn: psycopg.Connection) -> int:
     from ..sample.changes import run_stream
 
-    if args.count is None and args.duration is None:
-        _write("sample-data stream: give --count or --duration", sys.stderr)
-        return 2
     seen = 0
     last = time.monotonic()
 
@@ -233,6 +230,9 @@ def run(args: argparse.Namespace) -> int:
     from ..sample.source import connect
     from ..sample.summary import summarize_source
 
+    if args.action == "stream" and args.count is None and args.duration is None:
+        _write("sample-data stream: give --count or --duration", sys.stderr)
+        return 2
     dsn = _dsn(args)
     try:
         conn = connect(dsn)
