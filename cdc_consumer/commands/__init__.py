@@ -8,4 +8,5 @@ COMMANDS: tuple[str, ...] = (
     "run",
     "bootstrap",
     "sample_data",
+    "emulator",
 )
