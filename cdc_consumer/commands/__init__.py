@@ -9,4 +9,5 @@ COMMANDS: tuple[str, ...] = (
     "bootstrap",
     "sample_data",
     "emulator",
+    "stack",
 )
