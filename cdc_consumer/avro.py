@@ -92,7 +92,6 @@ class SchemaRegistry:
         url: the registry's base URL; a user name in it (``https://user@host``) enables basic auth.
         password: the basic-auth password (else the one in ``url``, if any).
         timeout: seconds for one HTTP request.
-        transport: an httpx transport, for tests that need to fake the network.
     """
 
     def __init__(
@@ -101,7 +100,6 @@ class SchemaRegistry:
         *,
         password: Secret | None = None,
         timeout: float = 10.0,
-        transport: httpx.BaseTransport | None = None,
     ) -> None:
         parts = urlsplit(url)
         auth = None
@@ -115,7 +113,6 @@ class SchemaRegistry:
             auth=auth,
             timeout=timeout,
             headers={"Accept": _ACCEPT},
-            transport=transport,
         )
 
     def writer_schema(self, schema_id: int) -> str:
