@@ -7,18 +7,20 @@ string. Values JSON cannot hold are written as one-key objects naming their type
     {"$date": "2024-05-01"}  {"$time": "10:00:00"}  {"$bytes": "<base64>"}
 
 A datetime keeps its instant and UTC offset (a ``ZoneInfo`` comes back as the fixed offset it
-had). Every column is kept, extra ones included; a value of any other type is kept as its text.
-Decoded rows hold scalars only (Debezium sends JSON columns as strings), so a one-key object
-with a ``$`` key is never a column value of its own.
+had). Every column is kept, extra ones included; a value of any other type is kept as its text
+(and a float NaN or infinity, which JSON cannot hold, as null). Decoded rows hold scalars and
+arrays only (Debezium sends JSON columns as strings), so a one-key object with a ``$`` key is
+never a column value of its own.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
+
+import orjson
 
 _DECODERS: Mapping[str, Callable[[str], object]] = {
     "$decimal": Decimal,
@@ -27,6 +29,7 @@ _DECODERS: Mapping[str, Callable[[str], object]] = {
     "$time": time.fromisoformat,
     "$bytes": base64.b64decode,
 }
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
 
 
 def _tagged(value: object) -> object:
@@ -43,27 +46,27 @@ def _tagged(value: object) -> object:
     return str(value)
 
 
-def _untagged(obj: dict[str, object]) -> object:
-    if len(obj) == 1:
-        [(tag, text)] = obj.items()
-        decoder = _DECODERS.get(tag)
-        if decoder is not None and isinstance(text, str):
-            return decoder(text)
-    return obj
-
-
-_encoder = json.JSONEncoder(default=_tagged, ensure_ascii=False, separators=(",", ":"))
-_decoder = json.JSONDecoder(object_hook=_untagged)
+def _untagged(value: object) -> object:
+    if isinstance(value, dict):
+        if len(value) == 1:
+            [(tag, text)] = value.items()
+            decoder = _DECODERS.get(tag)
+            if decoder is not None and isinstance(text, str):
+                return decoder(text)
+        return {k: _untagged(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_untagged(v) for v in value]
+    return value
 
 
 def encode_row(row: Mapping[str, object]) -> str:
     """The row as JSON text (see the module docstring for the typed values)."""
-    return _encoder.encode(row if isinstance(row, dict) else dict(row))
+    return orjson.dumps(row if isinstance(row, dict) else dict(row), default=_tagged, option=_OPTIONS).decode()
 
 
 def decode_row(text: str) -> dict[str, object]:
     """The row :func:`encode_row` wrote, with its original types."""
-    row = _decoder.decode(text)
+    row = orjson.loads(text)
     if not isinstance(row, dict):
         raise ValueError("a stored row must be a JSON object")
-    return row
+    return {name: _untagged(value) if isinstance(value, (dict, list)) else value for name, value in row.items()}

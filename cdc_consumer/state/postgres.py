@@ -9,7 +9,7 @@ and the next call reconnects.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import psycopg
@@ -44,6 +44,10 @@ class PostgresBackend:
         if self._conn is None or self._conn.closed:
             self._conn = psycopg.connect(self._dsn, autocommit=True, connect_timeout=10)
         return self._conn
+
+    def in_list(self, values: Sequence[object], sql_type: str) -> tuple[str, tuple[object, ...]]:
+        """One array parameter: one plan whatever the number of values, and a hash or index join."""
+        return f"SELECT unnest(%s::{sql_type}[])", (list(values),)
 
     def run(self, work: Callable[[Cursor], T], *, write: bool) -> T:
         """``work`` in one transaction, retried after a deadlock or a serialization failure.

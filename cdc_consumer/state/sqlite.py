@@ -9,7 +9,7 @@ of failing half-way.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -38,6 +38,10 @@ class SqliteBackend:
         )
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
+
+    def in_list(self, values: Sequence[object], sql_type: str) -> tuple[str, tuple[object, ...]]:
+        """One placeholder per value."""
+        return ", ".join("?" * len(values)), tuple(values)
 
     def run(self, work: Callable[[Cursor], T], *, write: bool) -> T:
         """``work`` in one transaction (``BEGIN IMMEDIATE`` when it writes)."""

@@ -139,6 +139,15 @@ class Backend(Protocol):
     lock_clause: str
     schema_lock: str | None
 
+    def in_list(self, values: Sequence[object], sql_type: str) -> tuple[str, tuple[object, ...]]:
+        """What goes between the parentheses of ``IN (...)`` to match ``values``, and its parameters.
+
+        Args:
+            values: the values to match.
+            sql_type: their SQL type (``text``, ``integer``), for dialects that pass an array.
+        """
+        ...
+
     def run(self, work: Callable[[Cursor], T], *, write: bool) -> T:
         """``work`` in one transaction, retried on the dialect's transient conflicts.
 
@@ -212,10 +221,15 @@ class SqlStateStore:
         self._lock = threading.Lock()
         self._create_schema()
 
-    def _sql(self, statement: str, keys: int = 0) -> str:
-        if keys:
-            statement = statement.replace("{keys}", ", ".join("?" * keys))
+    def _sql(self, statement: str) -> str:
         return statement.replace("?", self._backend.placeholder)
+
+    def _sql_in(
+        self, statement: str, values: Sequence[object], sql_type: str = "text"
+    ) -> tuple[str, tuple[object, ...]]:
+        """``statement`` with its ``{keys}`` list matching ``values``, and the list's parameters."""
+        fragment, params = self._backend.in_list(values, sql_type)
+        return self._sql(statement).replace("{keys}", fragment), params
 
     def _create_schema(self) -> None:
         def work(cur: Cursor) -> None:
@@ -255,7 +269,8 @@ class SqlStateStore:
         for table in (INVOICE_ITEMS, INVOICES):
             wanted = sorted(k for t, k in keys if t == table)
             for chunk in _chunks(wanted):
-                cur.execute(self._sql(SELECT_ROWS, len(chunk)) + self._backend.lock_clause, (table, *chunk))
+                query, params = self._sql_in(SELECT_ROWS, chunk)
+                cur.execute(query + self._backend.lock_clause, (table, *params))
                 for source_table, row_key, lsn, invoice_id, row_json in cur.fetchall():
                     found[(source_table, row_key)] = Version(lsn, invoice_id, row_json)
         return found
@@ -273,14 +288,14 @@ class SqlStateStore:
             items: dict[str, list[StoredRow]] = {i: [] for i in wanted}
             syncs: dict[str, SyncState] = {}
             for chunk in _chunks(wanted):
-                cur.execute(self._sql(SELECT_INVOICE_ROWS, len(chunk)), tuple(chunk))
+                cur.execute(*self._sql_in(SELECT_INVOICE_ROWS, chunk))
                 for table, key, lsn, invoice_id, row_json in cur.fetchall():
                     row = decode_row(row_json) if row_json is not None else None
                     if table == INVOICES and key == invoice_id:
                         headers[invoice_id] = StoredRow(key, lsn, row)
                     elif table == INVOICE_ITEMS and row is not None:
                         items[invoice_id].append(StoredRow(key, lsn, row))
-                cur.execute(self._sql(SELECT_SYNC, len(chunk)), tuple(chunk))
+                cur.execute(*self._sql_in(SELECT_SYNC, chunk))
                 syncs.update((row[0], _sync_state(row)) for row in cur.fetchall())
             return {
                 i: StoredInvoice(
@@ -299,7 +314,8 @@ class SqlStateStore:
             return []
 
         def work(cur: Cursor) -> list[str]:
-            cur.execute(self._sql(SELECT_DIRTY, len(parts)), (*parts, to_micros(now), limit))
+            query, params = self._sql_in(SELECT_DIRTY, parts, "integer")
+            cur.execute(query, (*params, to_micros(now), limit))
             return [row[0] for row in cur.fetchall()]
 
         with self._lock:
@@ -322,7 +338,8 @@ class SqlStateStore:
         def work(cur: Cursor) -> None:
             stored: dict[str, Sequence[Any]] = {}
             for chunk in _chunks(wanted):
-                cur.execute(self._sql(SELECT_SYNC, len(chunk)) + self._backend.lock_clause, tuple(chunk))
+                query, params = self._sql_in(SELECT_SYNC, chunk)
+                cur.execute(query + self._backend.lock_clause, params)
                 stored.update((row[0], row) for row in cur.fetchall())
             now = self._clock()
             cur.executemany(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from cdc_consumer.state import (
     SyncOutcome,
     open_state_store,
 )
+from cdc_consumer.state.codec import decode_row, encode_row
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -455,3 +456,22 @@ def test_naive_times_are_refused(tmp_path: Path) -> None:
             store.dirty([0], 1, datetime(2025, 1, 1))
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        Decimal("12.30"), Decimal("-0.00"), Decimal("1E+2"), Decimal("NaN"),
+        datetime(2025, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+        datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(2025, 1, 2, 3, 4, 5), date(2025, 1, 2), time(23, 59, 59, 999999), b"\x00\xff",
+        [Decimal("1.10"), 2, "x"], "€ text", "", 2**62, 1.5, True, None,
+    ],
+    ids=repr,
+)
+def test_codec_round_trips_each_type_exactly(value: object) -> None:
+    back = decode_row(encode_row({"v": value}))["v"]
+    assert type(back) is type(value)
+    assert repr(back) == repr(value) or back == value
+    if isinstance(value, datetime):
+        assert back.utcoffset() == value.utcoffset()  # type: ignore[union-attr]
