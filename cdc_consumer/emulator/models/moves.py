@@ -342,7 +342,7 @@ class AccountMove(Model):
     ) -> None:
         lines = self.db["account.move.line"]
         values = {**common, **_amounts(-sign * total), "name": False, "amount_residual": -sign * residual}
-        term = [lid for lid in all_lines if lines.rows[lid].get("display_type") == "payment_term"]
+        term = [lid for lid in all_lines if lid in lines.rows and lines.rows[lid].get("display_type") == "payment_term"]
         if term:
             lines.update(term[0], values)
         else:
