@@ -15,7 +15,7 @@ RUN mkdir cdc_consumer && touch cdc_consumer/__init__.py \
     && pip uninstall --yes nexacloud-cdc-consumer \
     && rm -rf cdc_consumer build
 COPY cdc_consumer ./cdc_consumer
-RUN pip install --no-deps . && cd / && rm -rf /src
+RUN pip install --no-deps . && rm -rf cdc_consumer build ./*.egg-info
 
 # The state store (SQLite by default) lives in /var/lib/cdc-consumer: mount a volume there.
 RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/cdc-consumer --create-home cdc
