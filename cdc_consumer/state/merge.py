@@ -42,33 +42,25 @@ class Plan:
 
     Attributes:
         rows: the final version of each row the batch changed.
-        dirty: touched invoices whose partition is known from their own events (an invoice
-            event, or an item's after-image: topics are co-partitioned by invoice id).
-        guessed: touched invoices known only through an item that left them or was deleted,
-            with that event's partition: used only when the store has no partition for them.
-        touched: the touched invoices in the order first touched.
+        dirty: the touched invoices, in the order first touched, with the partition their own
+            events come from (an invoice's event, or an item's after-image: the topics are
+            co-partitioned by invoice id); ``None`` when only an item that left the invoice or
+            a key-only delete touched it, which does not say the invoice's partition.
     """
 
     rows: dict[RowKey, Version] = field(default_factory=dict)
     dirty: dict[str, int | None] = field(default_factory=dict)
-    guessed: dict[str, int | None] = field(default_factory=dict)
-    touched: list[str] = field(default_factory=list)
     applied: int = 0
     stale: int = 0
     duplicate: int = 0
     ignored: int = 0
 
-    def touch(self, invoice_id: str | None, partition: int | None, *, routed: bool) -> None:
-        """Mark ``invoice_id`` dirty; ``routed`` when ``partition`` is the invoice's own."""
+    def touch(self, invoice_id: str | None, partition: int | None) -> None:
+        """Mark ``invoice_id`` dirty; ``partition`` is its own, or ``None`` when not known."""
         if invoice_id is None:
             return
-        if invoice_id not in self.dirty and invoice_id not in self.guessed:
-            self.touched.append(invoice_id)
-        if routed:
+        if partition is not None or invoice_id not in self.dirty:
             self.dirty[invoice_id] = partition
-            self.guessed.pop(invoice_id, None)
-        elif invoice_id not in self.dirty:
-            self.guessed[invoice_id] = partition
 
 
 def row_keys(events: Sequence[ChangeEvent]) -> set[RowKey]:
@@ -141,7 +133,7 @@ def plan_batch(events: Sequence[ChangeEvent], stored: Mapping[RowKey, Version]) 
         current[key] = plan.rows[key] = after
         if changed:
             routed = event.table == INVOICES or not event.is_delete
-            plan.touch(after.invoice_id, partition, routed=routed)
+            plan.touch(after.invoice_id, partition if routed else None)
             if before is not None and before.invoice_id != after.invoice_id:
-                plan.touch(before.invoice_id, partition, routed=False)
+                plan.touch(before.invoice_id, None)
     return plan

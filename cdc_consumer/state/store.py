@@ -72,18 +72,17 @@ UPSERT_ROW = """INSERT INTO cdc_state_rows (source_table, row_key, invoice_id, l
     ON CONFLICT (source_table, row_key) DO UPDATE SET
         invoice_id = excluded.invoice_id, lsn = excluded.lsn, row_json = excluded.row_json
     WHERE cdc_state_rows.lsn < excluded.lsn"""
-# A change resets the backoff: the new source state deserves a prompt attempt.
+# A change resets the backoff: the new source state deserves a prompt attempt. A NULL partition
+# (not known from this change) keeps the stored one.
 MARK_DIRTY = """INSERT INTO cdc_state_sync (invoice_id, kafka_partition, dirty, dirty_since, version)
     VALUES (?, ?, 1, ?, 1)
     ON CONFLICT (invoice_id) DO UPDATE SET
-        kafka_partition = {partition},
+        kafka_partition = COALESCE(excluded.kafka_partition, cdc_state_sync.kafka_partition),
         dirty = 1,
         dirty_since = CASE WHEN cdc_state_sync.dirty = 1
                            THEN cdc_state_sync.dirty_since ELSE excluded.dirty_since END,
         version = cdc_state_sync.version + 1,
         next_retry_at = NULL"""
-ROUTED_PARTITION = "COALESCE(excluded.kafka_partition, cdc_state_sync.kafka_partition)"
-GUESSED_PARTITION = "COALESCE(cdc_state_sync.kafka_partition, excluded.kafka_partition)"
 SELECT_INVOICE_ROWS = (
     "SELECT source_table, row_key, lsn, invoice_id, row_json FROM cdc_state_rows WHERE invoice_id IN ({keys})"
 )
@@ -244,7 +243,8 @@ class SqlStateStore:
         """Store the events newer than what is stored, in one transaction, in the order given.
 
         Marks each touched invoice dirty in the same transaction, with its partition (that of
-        its own events; an invoice an item left keeps the partition it had).
+        its own events; an invoice an item left keeps the partition it had). Rows, then sync
+        states, are locked and written in key order, so concurrent instances cannot deadlock.
         """
 
         def work(cur: Cursor) -> ApplyResult:
@@ -254,12 +254,10 @@ class SqlStateStore:
                 [(t, k, v.invoice_id, v.lsn, v.row_json) for (t, k), v in sorted(plan.rows.items())],
             )
             now = to_micros(self._clock())
-            for marks, partition in ((plan.dirty, ROUTED_PARTITION), (plan.guessed, GUESSED_PARTITION)):
-                cur.executemany(
-                    self._sql(MARK_DIRTY.format(partition=partition)),
-                    [(invoice_id, part, now) for invoice_id, part in sorted(marks.items())],
-                )
-            return ApplyResult(tuple(plan.touched), plan.applied, plan.stale, plan.duplicate, plan.ignored)
+            cur.executemany(
+                self._sql(MARK_DIRTY), [(invoice_id, part, now) for invoice_id, part in sorted(plan.dirty.items())]
+            )
+            return ApplyResult(tuple(plan.dirty), plan.applied, plan.stale, plan.duplicate, plan.ignored)
 
         with self._lock:
             return self._backend.run(work, write=True)

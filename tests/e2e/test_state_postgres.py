@@ -1,9 +1,10 @@
 """The state store's behaviour suite on PostgreSQL, in a scratch database.
 
-The server is the local stack's PostgreSQL (the ``stack`` fixture's owner DSN), or the one
-``CDC_TEST_STATE_PG_DSN`` names (a ``postgresql://`` URL of a role that may create databases).
-One database is created for the session and dropped at its end; each test starts without the
-store's tables, so every test also exercises creating the schema.
+The server is the local stack's PostgreSQL, or the one ``CDC_TEST_STATE_PG_DSN`` names (a
+``postgresql://`` URL of a role that may create databases). One database is created for the
+session (on the stack: by the superuser, owned by the NexaCloud owner role, which the store
+then connects as) and dropped at its end; each test starts without the store's tables, so
+every test also exercises creating the schema.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from cdc_consumer.config import Secret
 from cdc_consumer.errors import StateUnavailable
 from cdc_consumer.state import open_state_store
 from tests.unit.test_state import StateStoreBehaviour, inv
@@ -28,24 +28,27 @@ SERVER_ENV = "CDC_TEST_STATE_PG_DSN"
 
 
 @pytest.fixture(scope="session")
-def state_pg_server(request: pytest.FixtureRequest) -> str:
-    """A DSN of a role that may create databases on the PostgreSQL under test."""
+def state_pg_server(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """(a DSN that may create databases, the DSN of the role the store connects as)."""
     dsn = os.environ.get(SERVER_ENV)
-    if not dsn:
-        dsn = request.getfixturevalue("stack").source_dsn
-    return dsn.reveal() if isinstance(dsn, Secret) else str(dsn)
+    if dsn:
+        return dsn, dsn
+    stack = request.getfixturevalue("stack")
+    return stack.superuser_dsn, stack.source_dsn
 
 
 @pytest.fixture(scope="session")
-def state_pg_database(state_pg_server: str) -> Iterator[str]:
-    """The DSN of a scratch database, dropped at the end of the session."""
+def state_pg_database(state_pg_server: tuple[str, str]) -> Iterator[str]:
+    """The DSN of a scratch database owned by the store's role, dropped at the end of the session."""
+    admin_dsn, store_dsn = state_pg_server
     name = f"cdc_state_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(state_pg_server, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    owner = urlsplit(store_dsn).username or "postgres"
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(owner)))
     try:
-        yield urlunsplit(urlsplit(state_pg_server)._replace(path=f"/{name}"))
+        yield urlunsplit(urlsplit(store_dsn)._replace(path=f"/{name}"))
     finally:
-        with psycopg.connect(state_pg_server, autocommit=True) as admin:
+        with psycopg.connect(admin_dsn, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
