@@ -23,6 +23,7 @@ from .connect import ConnectClient, ConnectWorker, connector_config, register_co
 from .kafka import KafkaNode, ensure_topics
 from .layout import (
     CONNECTOR_NAME,
+    HOST,
     OWNER,
     PARTITIONS,
     REPLICATION,
@@ -105,6 +106,7 @@ class LocalStack:
         self.postgres = PostgresCluster(self.workdir, self.ports.postgres)
         self.kafka = KafkaNode(self.workdir, self.ports)
         self.connect = ConnectWorker(self.workdir, self.ports)
+        self._spawned: dict[str, int] = {}
 
     def install(self) -> jar_cache.Jars:
         """Check PostgreSQL and Java, and fetch the jars unless cached."""
@@ -136,11 +138,21 @@ class LocalStack:
             timeout: seconds for everything after the jar install.
 
         Raises:
-            StackError: a component failed to start or to become ready (named, with its log).
+            StackError: a component failed to start or to become ready (named, with its log);
+                the components this call had started are stopped again.
         """
         jars = self.install()
         deadline = time.monotonic() + timeout
         started: list[str] = []
+        try:
+            self._start(jars, deadline, started)
+        except BaseException:
+            self.stop(started)
+            raise
+        return self.info(started)
+
+    def _start(self, jars: jar_cache.Jars, deadline: float, started: list[str]) -> None:
+        """The start sequence; appends each component it starts to ``started``."""
         if self._needs_start("postgres", self.postgres.ready):
             self.postgres.initialise()
             started.append(self._spawn(self.postgres.process()))
@@ -150,7 +162,7 @@ class LocalStack:
         self._await("postgres", self.postgres.ready, deadline)
         self.postgres.bootstrap()
         self._await("kafka", self.kafka.ready, deadline)
-        info = self.info(started)
+        info = self.info()
         ensure_topics(info.kafka_bootstrap, info.topics, PARTITIONS)
         if self._needs_start("connect", self.connect.ready):
             self.connect.prepare(jars)
@@ -160,7 +172,6 @@ class LocalStack:
             register_connector(info.connect_url, connector_config(), max(deadline - time.monotonic(), 30.0))
         except StackError as exc:
             raise StackError(f"{exc}\n--- connect log:\n{log_tail(self.supervisor.log_path('connect'))}") from None
-        return self.info(started)
 
     def stop(self, components: Iterable[str] | None = None) -> list[str]:
         """Stop the processes this directory started (Connect, Kafka, then PostgreSQL).
@@ -189,7 +200,7 @@ class LocalStack:
                 tasks = ",".join(t.get("state", "?") for t in state.get("tasks", [])) or "no tasks"
                 connector = f"connector {CONNECTOR_NAME} {state['connector']['state']} (tasks {tasks})"
         checks: dict[str, tuple[Callable[[], bool], str, str]] = {
-            "postgres": (self.postgres.ready, f"127.0.0.1:{self.ports.postgres}", ""),
+            "postgres": (self.postgres.ready, f"{HOST}:{self.ports.postgres}", ""),
             "kafka": (self.kafka.ready, self.kafka.bootstrap, ""),
             "connect": (self.connect.ready, self.connect.url, connector),
         }
@@ -210,12 +221,12 @@ class LocalStack:
         return self.supervisor.pid(name) is None and not ready()
 
     def _spawn(self, spec: ProcessSpec) -> str:
-        self.supervisor.spawn(spec)
+        self._spawned[spec.name] = self.supervisor.spawn(spec)
         return spec.name
 
     def _await(self, name: str, ready: Callable[[], bool], deadline: float) -> None:
-        """Wait until ``ready``; fail early when our process of ``name`` has died."""
-        pid = self.supervisor.pid(name)
+        """Wait until ``ready``; fail early when the process this object started for it died."""
+        pid = self._spawned.get(name)
         while not ready():
             if pid is not None and not is_alive(pid):
                 problem = "exited while starting"
