@@ -130,7 +130,12 @@ class SyncOutcome:
 
 @dataclass(frozen=True, slots=True)
 class PendingRecord:
-    """One invoice not (fully) in Odoo, for metrics and the audit."""
+    """One invoice not (fully) in Odoo, for metrics and the audit.
+
+    ``since`` is when the reason started; for ``no_header`` and ``inconsistent`` it is when the
+    invoice was first seen incomplete (the start of the grace period), whichever of the two it
+    went through.
+    """
 
     invoice_id: str
     reason: str

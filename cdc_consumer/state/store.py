@@ -106,9 +106,9 @@ UPSERT_SYNC = (
 SELECT_DIRTY = """SELECT invoice_id FROM cdc_state_sync
     WHERE dirty = 1 AND kafka_partition IN ({keys}) AND (next_retry_at IS NULL OR next_retry_at <= ?)
     ORDER BY dirty_since, invoice_id LIMIT ?"""
-SELECT_PENDING = """SELECT invoice_id, pending_reason, pending_detail, pending_since, kafka_partition,
-        attempts, next_retry_at
-    FROM cdc_state_sync WHERE pending_reason IS NOT NULL ORDER BY pending_since, invoice_id"""
+SELECT_PENDING = """SELECT invoice_id, pending_reason, pending_detail,
+        COALESCE(inconsistent_since, pending_since) AS since, kafka_partition, attempts, next_retry_at
+    FROM cdc_state_sync WHERE pending_reason IS NOT NULL ORDER BY since, invoice_id"""
 
 CHUNK = 500
 """Keys per ``IN (...)`` list: well under SQLite's and PostgreSQL's parameter limits."""

@@ -354,6 +354,8 @@ class StateStoreBehaviour:
         sync = store.load(["A"])["A"].sync
         assert (sync.inconsistent_since, sync.pending_reason, sync.pending_since) == (
             T0, INCONSISTENT, T0 + timedelta(seconds=30))
+        [record] = store.pending()
+        assert (record.reason, record.since) == (INCONSISTENT, T0), "the grace period started with no_header"
         store.record([SyncOutcome("A", move_id=4, fingerprint="f")])
         assert store.load(["A"])["A"].sync.inconsistent_since is None
 
