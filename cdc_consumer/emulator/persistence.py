@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .models.base import IrModelFields
-from .orm import Database
+from .orm import Database, Model
 
 FORMAT_VERSION = 1
 
@@ -75,10 +75,11 @@ def load(db: Database, path: Path) -> None:
             if name not in db.models:
                 continue
             model = db.models[name]
+            # the base restore: loading is no transaction to undo, model hooks stay out of it
             for rid in list(model.rows):
-                model.restore(rid, None)
+                Model.restore(model, rid, None)
             for rid, row in saved["rows"]:
-                model.restore(int(rid), _decode(row))
+                Model.restore(model, int(rid), _decode(row))
             model.next_id = int(saved["next_id"])
         fields_model = db.models["ir.model.fields"]
         if isinstance(fields_model, IrModelFields):

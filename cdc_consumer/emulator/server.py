@@ -64,7 +64,9 @@ def error_envelope(
 def _mask(service: str, method: str, args: list[Any]) -> list[Any]:
     """The arguments of a call as the log keeps them: never the password."""
     if service == "object":
-        return list(args[5:]) if method == "execute" else list(args[5:6])
+        if method == "execute":
+            return list(args[5:])
+        return list(args[5]) if len(args) > 5 and isinstance(args[5], list) else []
     if service == "common" and method in ("login", "authenticate") and len(args) >= 3:
         return [args[0], args[1], "***", *args[3:]]
     return list(args)
@@ -195,7 +197,7 @@ class _Handler(BaseHTTPRequestHandler):
             service, model, method, args, kwargs = (
                 path,
                 str(params.get("model") or ""),
-                str(params.get("method") or ""),
+                str(params.get("method") or "version_info"),
                 [],
                 {},
             )

@@ -225,6 +225,14 @@ class AccountJournal(Model):
                 ],
             )
 
+    def next_number(self, journal_id: int, prefix: str, date: str) -> str:
+        """The next number ``<prefix>/<year>/00001`` of a journal's sequence for that prefix."""
+        key = f"{prefix}/{date[:4]}"
+        sequences = dict(self.rows[journal_id].get("__sequences", {}))
+        sequences[key] = sequences.get(key, 0) + 1
+        self.update(journal_id, {"__sequences": sequences})
+        return f"{key}/{sequences[key]:05d}"
+
     @staticmethod
     def _free_code(accounts: Model, prefix: str) -> str:
         n = 1

@@ -266,7 +266,12 @@ class IrModelFields(Model):
         """Undo also the field itself when the transaction that added or removed it fails."""
         current = self.rows.get(rid)
         super().restore(rid, row)
-        if row is None and current is not None and current.get("model") in self.db.models:
+        if (
+            row is None
+            and current is not None
+            and current.get("state") == "manual"
+            and current.get("model") in self.db.models
+        ):
             self.db[current["model"]].remove_field(current["name"])
         elif row is not None and current is None:
             self._install(row)

@@ -374,11 +374,7 @@ class AccountMove(Model):
         prefix = journal["code"]
         if row.get("move_type") in REFUND_TYPES and journal.get("refund_sequence"):
             prefix = f"R{prefix}"
-        key = f"{prefix}/{date[:4]}"
-        sequences = dict(journal.get("__sequences", {}))
-        sequences[key] = sequences.get(key, 0) + 1
-        journals.update(journal_id, {"__sequences": sequences})
-        return f"{key}/{sequences[key]:05d}"
+        return journals.next_number(journal_id, prefix, date)  # type: ignore[attr-defined]
 
     def _check_postable(self, env: Env, rid: int) -> None:
         row = self.rows[rid]

@@ -95,12 +95,9 @@ class AccountPayment(Model):
         """Number the payment from its journal and put it in process."""
         row = self.rows[rid]
         journals = self.db["account.journal"]
-        journal = journals.rows[row["journal_id"]]
-        key = f"P{journal['code']}/{row['date'][:4]}"
-        sequences = dict(journal.get("__sequences", {}))
-        sequences[key] = sequences.get(key, 0) + 1
-        journals.update(row["journal_id"], {"__sequences": sequences})
-        self.update(rid, {"state": "in_process", "name": f"{key}/{sequences[key]:05d}"})
+        prefix = f"P{journals.rows[row['journal_id']]['code']}"
+        name = journals.next_number(row["journal_id"], prefix, row["date"])  # type: ignore[attr-defined]
+        self.update(rid, {"state": "in_process", "name": name})
 
     @record_method
     def action_post(self, env: Env, ids: list[int]) -> None:
