@@ -10,4 +10,5 @@ COMMANDS: tuple[str, ...] = (
     "sample_data",
     "emulator",
     "stack",
+    "demo",
 )
