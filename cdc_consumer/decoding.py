@@ -398,6 +398,8 @@ def build_event(
     if not isinstance(payload, dict):
         raise InvalidMessage(f"not a Debezium envelope: {_show(payload)}")
     op = payload.get("op")
+    if op is None:
+        raise InvalidMessage("not a Debezium change event: no op (a transaction or schema-change message?)")
     if op not in OPS:
         raise InvalidMessage(f"unknown op {_show(op)}")
     source = payload.get("source")

@@ -585,7 +585,7 @@ INVALID = [
     pytest.param(b"[1, 2]", r"not a JSON object", id="array"),
     pytest.param(b"null", r"not a JSON object", id="json-null"),
     pytest.param(b'"text"', r"not a JSON object", id="json-string"),
-    pytest.param(without("op"), r"unknown op None", id="missing-op"),
+    pytest.param(without("op"), r"not a Debezium change event: no op", id="missing-op"),
     pytest.param(message(envelope("x", after={"id": INVOICE_ID})), r"unknown op 'x'", id="unknown-op"),
     pytest.param(message(envelope("m", after={"id": INVOICE_ID})), r"unknown op 'm'", id="message-op"),
     pytest.param(without("source"), r"no source block", id="missing-source"),
