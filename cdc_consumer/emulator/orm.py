@@ -177,6 +177,7 @@ class Model:
         self.next_id = 1
         self._index: dict[str, dict[Any, set[int]]] = {}
         self._ci_index: dict[str, dict[str, set[int]]] = {}
+        self.unique: dict[str, str] = {}
         self._o2m_filters: dict[str, Callable[[int], bool]] = {}
         self.add_field("id", Field("integer", "ID", readonly=True))
         for fname, spec in self._fields_spec.items():
@@ -253,6 +254,30 @@ class Model:
         for v in values:
             found |= index.get(v, set())
         return found
+
+    def add_unique_index(self, fname: str, name: str = "") -> str:
+        """Refuse two records with the same non-empty ``fname`` (an operator's unique index in SQL).
+
+        Returns:
+            the constraint's name, as PostgreSQL reports it in the error.
+        """
+        if fname not in self.fields or not self.fields[fname].store:
+            raise KeyError(f"{self.name} has no stored field {fname!r}")
+        if fname not in self._index:
+            self._index[fname] = {}
+            for rid, row in self.rows.items():
+                self._index_add(rid, {fname: row.get(fname, False)})
+        self.unique[fname] = name or f"{self.name.replace('.', '_')}_{fname}_uniq"
+        return self.unique[fname]
+
+    def _check_unique(self, rid: int, row: dict[str, Any]) -> None:
+        for fname, constraint in self.unique.items():
+            value = row.get(fname, False)
+            if value is not False and len(self._index[fname].get(value, ())) > 1:
+                raise ValidationError(
+                    f'duplicate key value violates unique constraint "{constraint}"\n'
+                    f"DETAIL:  Key ({fname})=({value}) already exists."
+                )
 
     # ------------------------------------------------------------------ storage primitives
 
@@ -494,6 +519,7 @@ class Model:
         self.check_required(row)
         row["create_date"] = row["write_date"] = utc_stamp()
         rid = self.insert(row)
+        self._check_unique(rid, row)
         for spec, commands in x2many:
             self.write_x2many(env, rid, spec, commands)
         return rid
@@ -511,6 +537,7 @@ class Model:
         x2many = [(self.fields[f], v) for f, v in vals.items() if self.fields[f].type in X2MANY]
         for rid in ids:
             self.update(rid, dict(scalars))
+            self._check_unique(rid, self.rows[rid])
             for spec, commands in x2many:
                 self.write_x2many(env, rid, spec, commands)
         self.after_change(env, ids, vals, created=False)

@@ -9,6 +9,7 @@ Routes:
 - ``GET /__emulator__/calls`` (``?model=&method=``), ``POST /__emulator__/calls/clear``.
 - ``GET|POST|DELETE /__emulator__/faults`` (``DELETE /__emulator__/faults/<id>`` for one).
 - ``POST /__emulator__/reset``: a fresh seeded database, no calls, no faults.
+- ``POST /__emulator__/unique`` ``{"model", "field"[, "name"]}``: an operator's unique index.
 """
 
 from __future__ import annotations
@@ -166,6 +167,15 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/__emulator__/reset":
             emulator.reset()
             self._send(200, {"reset": True})
+        elif path == "/__emulator__/unique":
+            try:
+                name = emulator.add_unique_index(
+                    str(body.get("model")), str(body.get("field")), str(body.get("name") or "")
+                )
+            except (KeyError, OdooError) as exc:
+                self._send(400, {"error": str(exc)})
+                return
+            self._send(200, {"constraint": name})
         elif path == "/__emulator__/calls/clear":
             emulator.calls.clear()
             self._send(200, {"cleared": True})
@@ -430,6 +440,11 @@ class OdooEmulator:
     def execute(self, model: str, method: str, *args: Any, **kwargs: Any) -> Any:
         """Call a model method in-process, as ``execute_kw`` would (not logged, no faults)."""
         return self.dispatcher.execute(model, method, list(args), kwargs)
+
+    def add_unique_index(self, model: str, field: str, name: str = "") -> str:
+        """Make ``field`` unique on ``model`` as an operator's SQL unique index would; its name."""
+        with self.db.lock:
+            return self.db[model].add_unique_index(field, name)
 
     @contextmanager
     def locked(self) -> Iterator[Database]:

@@ -68,3 +68,14 @@ def test_log_and_reset_over_http(odoo_emulator: OdooEmulator) -> None:
     assert odoo.execute_kw("res.partner", "search", [[("name", "=", "Gone after reset")]]) == []
     post(odoo_emulator, "/__emulator__/calls/clear")
     assert len(get(odoo_emulator, "/__emulator__/calls")) == 0
+
+
+def test_unique_index_over_http(odoo_emulator: OdooEmulator) -> None:
+    request = urllib.request.Request(
+        f"{odoo_emulator.url}/__emulator__/unique",
+        data=json.dumps({"model": "res.partner", "field": "ref"}).encode(),
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.loads(response.read()) == {"constraint": "res_partner_ref_uniq"}
+    assert odoo_emulator.db["res.partner"].unique == {"ref": "res_partner_ref_uniq"}

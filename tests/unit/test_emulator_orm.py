@@ -202,3 +202,23 @@ def test_state_file_round_trip(tmp_path: Path) -> None:
     assert isinstance(second.db["account.move"].rows[move]["amount_total"], Decimal)
     other = invoice(second, ("b", 1))
     assert other == move + 1
+
+
+def test_an_operator_unique_index_rolls_a_batch_back_whole(odoo: OdooEmulator) -> None:
+    model_id = odoo.execute("ir.model", "search", [("model", "=", "account.move")])[0]
+    odoo.execute(
+        "ir.model.fields", "create", {"model_id": model_id, "name": "x_src", "ttype": "char", "state": "manual"}
+    )
+    constraint = odoo.add_unique_index("account.move", "x_src")
+    invoice(odoo, ("a", 1), x_src="k1")
+    before = len(odoo.db["account.move"].rows)
+    vals = {"move_type": "out_invoice", "partner_id": 3}
+    with pytest.raises(ValidationError) as caught:
+        odoo.execute("account.move", "create", [{**vals, "x_src": "k2"}, {**vals, "x_src": "k1"}])
+    assert caught.value.message == (
+        f'duplicate key value violates unique constraint "{constraint}"\nDETAIL:  Key (x_src)=(k1) already exists.'
+    )
+    assert len(odoo.db["account.move"].rows) == before
+    other = invoice(odoo, ("b", 1))
+    with pytest.raises(ValidationError):
+        odoo.execute("account.move", "write", [other], {"x_src": "k1"})
