@@ -173,7 +173,7 @@ class OdooWriter:
         journals = call(
             "account.journal",
             "search_read",
-            ["|", ("code", "=", self._settings.stripe_journal_code), ("type", "=", "sale")],
+            [["|", ("code", "=", self._settings.stripe_journal_code), ("type", "=", "sale")]],
             {"fields": ["code", "type"], "order": "id"},
         )
         self._bank_journal_id = next((j["id"] for j in journals if j["code"] == self._settings.stripe_journal_code), 0)
