@@ -125,9 +125,11 @@ def parse(domain: Any) -> Node:
             if isinstance(item, list | tuple) and len(item) == 3:
                 stack.append(_leaf(item))
             elif item == "&":
-                stack.append(And((stack.pop(), stack.pop())))
+                first, second = stack.pop(), stack.pop()
+                stack.append(And(_flat(And, first) + _flat(And, second)))
             elif item == "|":
-                stack.append(Or((stack.pop(), stack.pop())))
+                first, second = stack.pop(), stack.pop()
+                stack.append(Or(_flat(Or, first) + _flat(Or, second)))
             elif item == "!":
                 stack.append(Not(stack.pop()))
             else:
@@ -137,6 +139,11 @@ def parse(domain: Any) -> Node:
     if len(stack) == 1:
         return stack[0]
     return And(tuple(reversed(stack)))
+
+
+def _flat(kind: type[And] | type[Or], node: Node) -> tuple[Node, ...]:
+    """The children of ``node`` if it is of ``kind`` (``a | (b | c)`` is ``a | b | c``)."""
+    return node.children if isinstance(node, kind) else (node,)
 
 
 def conditions(node: Node) -> Iterable[Cond]:
@@ -202,12 +209,35 @@ class Compiler:
             parts = [self.compile(child) for child in node.children]
             return lambda rid: all(p(rid) for p in parts)
         if isinstance(node, Or):
+            merged = self._equalities(node)
+            if merged is not None:
+                return merged
             parts = [self.compile(child) for child in node.children]
             return lambda rid: any(p(rid) for p in parts)
         if isinstance(node, Not):
             inner = self.compile(node.child)
             return lambda rid: not inner(rid)
         return self._condition(node)
+
+    def _equalities(self, node: Or) -> Predicate | None:
+        """``f = a | f = b | ...`` (or ``=ilike`` without wildcards) as one set lookup."""
+        conds = [c for c in node.children if isinstance(c, Cond)]
+        if len(conds) != len(node.children) or len({(c.path, c.op) for c in conds}) != 1:
+            return None
+        path, op = conds[0].path, conds[0].op
+        values = [c.value for c in conds]
+        if "." in path or op not in ("=", "=ilike") or not all(isinstance(v, str | int) for v in values):
+            return None
+        field_, _rest = self._field(conds[0])
+        if field_.relational and any(isinstance(v, str) for v in values):
+            return None
+        if op == "=":
+            return self._positive(field_, "in", values)
+        if any(not isinstance(v, str) or set(v) & {"%", "_"} for v in values):
+            return None
+        folded = {v.lower() for v in values}
+        get, name = self.model.value, field_.name
+        return lambda rid: isinstance(stored := get(rid, name), str) and stored.lower() in folded
 
     def _field(self, cond: Cond) -> tuple[Field, str]:
         fname, _, rest = cond.path.partition(".")
@@ -273,7 +303,13 @@ class Compiler:
                 if op.startswith("="):
                     return self._equal(field_, False)
                 return lambda _rid: True
-            regex = _like_regex(str(value), op)
+            pattern = str(value)
+            if op.startswith("=") and not set(pattern) & {"%", "_"}:
+                if op == "=ilike":
+                    folded = pattern.lower()
+                    return lambda rid: isinstance(stored := get(rid, name), str) and stored.lower() == folded
+                return lambda rid: get(rid, name) == pattern
+            regex = _like_regex(pattern, op)
             return lambda rid: isinstance(stored := get(rid, name), str) and regex.match(stored) is not None
         bound = _normalise(field_, value)
         if bound is False:
@@ -331,17 +367,27 @@ _ORDERING: dict[str, Callable[[Any, Any], bool]] = {"<": _lt, "<=": _le, ">": _g
 
 
 def index_candidates(node: Node, model: Model) -> set[int] | None:
-    """Record ids that may match, from an index, or ``None`` when no index helps.
+    """Record ids that may match, from indexes, or ``None`` when no index helps.
 
-    Only conjunctive conditions ``=``/``in`` on an indexed field (``id`` included), or
-    ``=ilike`` without wildcards on a case-insensitively indexed one, are used.
+    A condition ``=``/``in`` on an indexed field (``id`` included), or ``=ilike`` without
+    wildcards on a case-insensitively indexed one, gives its ids; an AND keeps its smallest
+    child set, an OR the union of its children's when each of them has one.
     """
-    parts: Iterable[Node] = node.children if isinstance(node, And) else (node,)
-    best: set[int] | None = None
-    for part in parts:
-        if not isinstance(part, Cond) or "." in part.path:
-            continue
-        found = model.lookup(part.path, part.op, part.value)
-        if found is not None and (best is None or len(found) < len(best)):
-            best = found
-    return best
+    if isinstance(node, Cond):
+        return None if "." in node.path else model.lookup(node.path, node.op, node.value)
+    if isinstance(node, And):
+        best: set[int] | None = None
+        for child in node.children:
+            found = index_candidates(child, model)
+            if found is not None and (best is None or len(found) < len(best)):
+                best = found
+        return best
+    if isinstance(node, Or):
+        union: set[int] = set()
+        for child in node.children:
+            found = index_candidates(child, model)
+            if found is None:
+                return None
+            union |= found
+        return union
+    return None

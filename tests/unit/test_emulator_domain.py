@@ -44,6 +44,9 @@ def test_parse_builds_prefix_trees() -> None:
     assert parse([]) == Const(True)
     assert parse([("a", "=", 1), ("b", "=", 2)]) == And((Cond("a", "=", 1), Cond("b", "=", 2)))
     assert parse(["|", ("a", "=", 1), "!", ["b", "=", 2]]) == Or((Cond("a", "=", 1), Not(Cond("b", "=", 2))))
+    assert parse(["|", "|", ("a", "=", 1), ("a", "=", 2), ("a", "=", 3)]) == Or(
+        (Cond("a", "=", 1), Cond("a", "=", 2), Cond("a", "=", 3))
+    )
     assert parse([[1, "=", 1]]) == Const(True)
     assert parse([["a", "IN", [1]]]) == Cond("a", "in", [1])
 
@@ -87,6 +90,12 @@ def test_malformed_domains(domain: Any, message: str) -> None:
         ([("country_id", "ilike", "cana")], {"Ada Lovelace"}),
         ([("country_id", "any", [("code", "=", "CA")])], {"Ada Lovelace"}),
         ([("email", "=?", False), ("customer_rank", "=", 5)], {"Ada Lovelace"}),
+        (
+            ["|", ("email", "=ilike", "ADA@example.com"), ("email", "=ilike", "alan@EXAMPLE.com")],
+            {"Ada Lovelace", "Alan Turing"},
+        ),
+        (["|", ("customer_rank", "=", 5), ("customer_rank", "=", 1)], {"Ada Lovelace", "Alan Turing"}),
+        (["|", ("email", "=ilike", "ada@%"), ("email", "=ilike", "alan@example.com")], {"Ada Lovelace", "Alan Turing"}),
     ],
 )
 def test_operators(env: Env, domain: Any, expected: set[str]) -> None:
@@ -117,3 +126,9 @@ def test_indexes_narrow_the_candidates(env: Env) -> None:
     assert {partners.rows[i]["name"] for i in candidates} == {"Ada Lovelace"}
     assert index_candidates(parse([("email", "ilike", "ada")]), partners) is None
     assert index_candidates(parse([("id", "in", [1, 2])]), partners) == {1, 2}
+    either = parse(["|", ("email", "=ilike", "ada@example.com"), ("email", "=ilike", "ALAN@example.com")])
+    assert {partners.rows[i]["name"] for i in index_candidates(either, partners) or ()} == {
+        "Ada Lovelace",
+        "Alan Turing",
+    }
+    assert index_candidates(parse(["|", ("email", "=ilike", "a@b.c"), ("name", "ilike", "x")]), partners) is None
