@@ -279,6 +279,13 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+class _Server(ThreadingHTTPServer):
+    """A threading HTTP server whose backlog takes a burst of concurrent clients."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+
 class OdooEmulator:
     """An emulated Odoo 19 serving JSON-RPC on ``host:port``.
 
@@ -317,7 +324,7 @@ class OdooEmulator:
         if self.state_file and self.state_file.exists():
             persistence.load(self.db, self.state_file)
         self.dispatcher = Dispatcher(self.db)
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._state_lock = threading.RLock()
         self._up_timer: threading.Timer | None = None
@@ -351,8 +358,7 @@ class OdooEmulator:
 
     def _listen(self) -> None:
         handler = type("Handler", (_Handler,), {"emulator": self})
-        server = ThreadingHTTPServer((self.host, self.port or self._requested_port), handler)
-        server.daemon_threads = True
+        server = _Server((self.host, self.port or self._requested_port), handler)
         self.port = server.server_address[1]
         self._server = server
         self._thread = threading.Thread(

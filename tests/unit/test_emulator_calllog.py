@@ -79,3 +79,17 @@ def test_unique_index_over_http(odoo_emulator: OdooEmulator) -> None:
     with urllib.request.urlopen(request, timeout=10) as response:
         assert json.loads(response.read()) == {"constraint": "res_partner_ref_uniq"}
     assert odoo_emulator.db["res.partner"].unique == {"ref": "res_partner_ref_uniq"}
+
+
+def test_concurrent_clients(odoo_emulator: OdooEmulator) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def create(n: int) -> list[int]:
+        odoo = odoorpc.ODOO(odoo_emulator.host, port=odoo_emulator.port)
+        odoo.login(odoo_emulator.database, odoo_emulator.login, odoo_emulator.password)
+        return [odoo.execute_kw("res.partner", "create", [{"name": f"Thread {n}.{i}"}]) for i in range(10)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = [rid for chunk in pool.map(create, range(8)) for rid in chunk]
+    assert len(set(ids)) == 80
+    assert odoo_emulator.calls.count(model="res.partner", method="create", outcome="ok") == 80
