@@ -49,6 +49,16 @@ def normalize_ids(ids: Any) -> list[int]:
     raise PythonError("TypeError", f"Invalid ids: {ids!r}")
 
 
+def current_company(env: Env) -> int:
+    """Default of ``company_id`` fields: the current company."""
+    return env.company_id
+
+
+def context_today(env: Env) -> str:
+    """Default of date fields that start today (in the user's timezone)."""
+    return env.today()
+
+
 def utc_stamp() -> str:
     """The current UTC time in Odoo's datetime format."""
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from ..errors import ValidationError
 from ..fields import Field
-from ..orm import Env, Model
+from ..orm import Env, Model, current_company
 
 ACCOUNT_CODE = re.compile(r"^[A-Za-z0-9.]+$")
 ACCOUNT_TYPES = tuple(
@@ -46,10 +46,6 @@ JOURNAL_TYPES = (
 
 def _company_ids(env: Env) -> list[int]:
     return [env.company_id]
-
-
-def _company(env: Env) -> int:
-    return env.company_id
 
 
 class AccountAccount(Model):
@@ -134,7 +130,7 @@ class AccountTax(Model):
         ),
         "children_tax_ids": Field("many2many", "Children Taxes", relation="account.tax"),
         "country_id": Field("many2one", "Country", relation="res.country"),
-        "company_id": Field("many2one", "Company", relation="res.company", default=_company, required=True),
+        "company_id": Field("many2one", "Company", relation="res.company", default=current_company, required=True),
         "sequence": Field("integer", "Sequence", default=1),
         "active": Field("boolean", "Active", default=True),
     }
@@ -165,7 +161,7 @@ class AccountJournal(Model):
         "name": Field("char", "Journal Name", required=True),
         "code": Field("char", "Short Code", required=True, index=True),
         "type": Field("selection", "Type", selection=JOURNAL_TYPES, required=True),
-        "company_id": Field("many2one", "Company", relation="res.company", default=_company, required=True),
+        "company_id": Field("many2one", "Company", relation="res.company", default=current_company, required=True),
         "default_account_id": Field("many2one", "Default Account", relation="account.account"),
         "currency_id": Field("many2one", "Currency", relation="res.currency"),
         "refund_sequence": Field("boolean", "Dedicated Credit Note Sequence"),

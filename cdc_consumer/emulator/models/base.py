@@ -7,13 +7,9 @@ from typing import Any, ClassVar
 
 from ..errors import AccessError, UserError, ValidationError
 from ..fields import MANUAL_TYPES, Field
-from ..orm import Env, Model, model_method
+from ..orm import Env, Model, current_company, model_method
 
 ROUNDING_METHODS = (("round_per_line", "Round per Line"), ("round_globally", "Round Globally"))
-
-
-def _current_company(env: Env) -> int:
-    return env.company_id
 
 
 class ResCompany(Model):
@@ -146,7 +142,7 @@ class ResUsers(Model):
         "name": Field("char", "Name", required=True),
         "login": Field("char", "Login", required=True, index=True),
         "partner_id": Field("many2one", "Related Partner", relation="res.partner", required=True),
-        "company_id": Field("many2one", "Company", relation="res.company", required=True, default=_current_company),
+        "company_id": Field("many2one", "Company", relation="res.company", required=True, default=current_company),
         "company_ids": Field("many2many", "Companies", relation="res.company"),
         "tz": Field("char", "Timezone"),
         "lang": Field("char", "Language", default="en_US"),

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from ..errors import PythonError, UserError
 from ..fields import Field, empty
 from ..money import CENT, ZERO, Line, Tax, compute
-from ..orm import Env, Model, record_method
+from ..orm import Env, Model, current_company, record_method
 
 MOVE_TYPES = (
     ("entry", "Journal Entry"),
@@ -86,10 +86,6 @@ def posted_readonly(fields: list[str]) -> UserError:
     return UserError(f"You cannot modify the following readonly fields on a posted move: {', '.join(fields)}")
 
 
-def _company(env: Env) -> int:
-    return env.company_id
-
-
 class AccountMove(Model):
     """Invoices, credit notes and entries; numbered from the journal at post."""
 
@@ -116,7 +112,7 @@ class AccountMove(Model):
         "invoice_date_due": Field("date", "Due Date", copied=False),
         "date": Field("date", "Date", required=True, copied=False),
         "currency_id": Field("many2one", "Currency", relation="res.currency", required=True),
-        "company_id": Field("many2one", "Company", relation="res.company", default=_company, required=True),
+        "company_id": Field("many2one", "Company", relation="res.company", default=current_company, required=True),
         "journal_id": Field("many2one", "Journal", relation="account.journal", required=True),
         "invoice_line_ids": Field(
             "one2many", "Invoice lines", relation="account.move.line", inverse="move_id", domain=PRODUCT_DOMAIN
@@ -556,7 +552,7 @@ class AccountMoveLine(Model):
         "parent_state": Field("char", "Status", compute="parent_state_of", store=False),
         "date": Field("date", "Date", compute="date_of", store=False),
         "journal_id": Field("many2one", "Journal", relation="account.journal", compute="journal_of", store=False),
-        "company_id": Field("many2one", "Company", relation="res.company", default=_company),
+        "company_id": Field("many2one", "Company", relation="res.company", default=current_company),
     }
 
     def parent_state_of(self, rid: int) -> str:

@@ -8,16 +8,8 @@ from typing import Any, ClassVar
 from ..errors import UserError
 from ..fields import Field, to_decimal
 from ..money import ZERO
-from ..orm import Env, Model, normalize_ids, record_method
+from ..orm import Env, Model, context_today, current_company, normalize_ids, record_method
 from .moves import AccountMove
-
-
-def _today(env: Env) -> str:
-    return env.today()
-
-
-def _company(env: Env) -> int:
-    return env.company_id
 
 
 def _active_moves(env: Env, what: str) -> list[int]:
@@ -55,7 +47,7 @@ class AccountPayment(Model):
     _fields_spec: ClassVar[dict[str, Field]] = {
         "name": Field("char", "Number", readonly=True),
         "amount": Field("monetary", "Amount", default=ZERO),
-        "date": Field("date", "Date", default=_today, required=True),
+        "date": Field("date", "Date", default=context_today, required=True),
         "journal_id": Field("many2one", "Journal", relation="account.journal", required=True),
         "partner_id": Field("many2one", "Customer/Vendor", relation="res.partner"),
         "currency_id": Field("many2one", "Currency", relation="res.currency"),
@@ -84,7 +76,7 @@ class AccountPayment(Model):
         "memo": Field("char", "Memo"),
         "reconciled_invoice_ids": Field("many2many", "Reconciled Invoices", relation="account.move"),
         "is_reconciled": Field("boolean", "Is Reconciled", readonly=True),
-        "company_id": Field("many2one", "Company", relation="res.company", default=_company),
+        "company_id": Field("many2one", "Company", relation="res.company", default=current_company),
     }
 
     def display_name_of(self, rid: int) -> str:
@@ -113,7 +105,7 @@ class AccountPaymentRegister(Model):
     _name = "account.payment.register"
     _description = "Pay"
     _fields_spec: ClassVar[dict[str, Field]] = {
-        "payment_date": Field("date", "Payment Date", default=_today, required=True),
+        "payment_date": Field("date", "Payment Date", default=context_today, required=True),
         "amount": Field("monetary", "Amount"),
         "communication": Field("char", "Memo"),
         "journal_id": Field("many2one", "Journal", relation="account.journal"),
@@ -122,7 +114,7 @@ class AccountPaymentRegister(Model):
         "payment_method_line_id": Field("many2one", "Payment Method", relation="account.payment.method.line"),
         "group_payment": Field("boolean", "Group Payments"),
         "line_ids": Field("many2many", "Journal items", relation="account.move.line"),
-        "company_id": Field("many2one", "Company", relation="res.company", default=_company),
+        "company_id": Field("many2one", "Company", relation="res.company", default=current_company),
     }
 
     def prepare_create(self, env: Env, vals: dict[str, Any]) -> dict[str, Any]:
@@ -204,9 +196,9 @@ class AccountMoveReversal(Model):
         "move_ids": Field("many2many", "Moves", relation="account.move"),
         "new_move_ids": Field("many2many", "New Moves", relation="account.move"),
         "reason": Field("char", "Reason displayed on Credit Note"),
-        "date": Field("date", "Reversal date", default=_today),
+        "date": Field("date", "Reversal date", default=context_today),
         "journal_id": Field("many2one", "Journal", relation="account.journal"),
-        "company_id": Field("many2one", "Company", relation="res.company", default=_company),
+        "company_id": Field("many2one", "Company", relation="res.company", default=current_company),
     }
 
     def prepare_create(self, env: Env, vals: dict[str, Any]) -> dict[str, Any]:
