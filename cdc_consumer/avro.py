@@ -57,8 +57,8 @@ _ACCEPT = "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistr
 _CONNECT_KINDS: Mapping[str, str] = {
     "int": "int32",
     "long": "int64",
-    "float": "float32",
-    "double": "float64",
+    "float": "float",
+    "double": "double",
     "string": "string",
     "enum": "string",
     "bytes": "bytes",

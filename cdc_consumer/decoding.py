@@ -230,8 +230,8 @@ def field_decoder(column: str, logical: str | None, kind: str, scale: int | None
         column: the column's name; a money column written as text (``decimal.handling.mode=string``)
             becomes a ``Decimal``, other text stays text.
         logical: the Connect logical name (``connect.name`` in Avro), if any.
-        kind: the Connect type: ``int8``..``int64``, ``float32``/``float64``, ``boolean``, ``string``,
-            ``bytes``, ``struct``, ``array``, ``map``.
+        kind: the Connect type as JsonConverter names it: ``int8``..``int64``, ``float``, ``double``,
+            ``boolean``, ``string``, ``bytes``, ``struct``, ``array``, ``map``.
         scale: the scale of a ``Decimal``.
         binary: how this format carries binary values.
 
@@ -255,7 +255,7 @@ def field_decoder(column: str, logical: str | None, kind: str, scale: int | None
         return _millis
     if logical in DATES:
         return _days
-    if kind in ("float32", "float64"):
+    if kind in ("float", "double"):
         return decimal_from_number
     if kind == "string":
         return _money_text if column in MONEY_COLUMNS else _text

@@ -189,7 +189,7 @@ def wire_money(mode: str, column: str, amount: Decimal) -> tuple[dict[str, Any],
     if mode == "string":
         return field(column, "string"), f"{amount:.2f}"
     if mode == "double":
-        return field(column, "float64"), float(amount)
+        return field(column, "double"), float(amount)
     return vsd_field(column), {"scale": 2, "value": unscaled_b64(unscaled)}
 
 
@@ -263,10 +263,10 @@ SCHEMA_CASES = [
     pytest.param("x", vsd_field("x"), {"scale": 0, "value": unscaled_b64(-7)}, Decimal("-7"), id="vsd-negative"),
     pytest.param("amount", field("amount", "string"), "-0.50", Decimal("-0.50"), id="string-mode-money"),
     pytest.param("x", field("x", "string"), "123.45", "123.45", id="string-not-money-stays-text"),
-    pytest.param("amount", field("amount", "float64"), 0.1, Decimal("0.1"), id="double-mode"),
-    pytest.param("amount", field("amount", "float64"), 1234567.89, Decimal("1234567.89"), id="double-mode-large"),
-    pytest.param("amount", field("amount", "float64"), 12, Decimal("12"), id="double-mode-integral"),
-    pytest.param("x", field("x", "float32"), 2.5, Decimal("2.5"), id="float32"),
+    pytest.param("amount", field("amount", "double"), 0.1, Decimal("0.1"), id="double-mode"),
+    pytest.param("amount", field("amount", "double"), 1234567.89, Decimal("1234567.89"), id="double-mode-large"),
+    pytest.param("amount", field("amount", "double"), 12, Decimal("12"), id="double-mode-integral"),
+    pytest.param("x", field("x", "float"), 2.5, Decimal("2.5"), id="float"),
     pytest.param(
         "created_at", field("created_at", "string", ZONED), "2024-03-01T12:34:56.123456Z", CREATED, id="zoned"
     ),
@@ -644,7 +644,7 @@ BAD_VALUES = [
     pytest.param(vsd_field("x"), "1.5", r"expected a \{scale, value\} struct", id="vsd-not-struct"),
     pytest.param(field("amount", "string"), "12,50", r"not a decimal number", id="string-money-not-a-number"),
     pytest.param(field("amount", "string"), "1_000.00", r"not a decimal number", id="string-money-underscore"),
-    pytest.param(field("amount", "float64"), "10", r"expected a number", id="double-given-text"),
+    pytest.param(field("amount", "double"), "10", r"expected a number", id="double-given-text"),
     pytest.param(field("created_at", "string", ZONED), "yesterday", r"Invalid isoformat", id="zoned-not-iso"),
     pytest.param(MICRO, "1709296496123456", r"expected an integer", id="micro-timestamp-text"),
     pytest.param(MICRO, 10**20, r"", id="micro-timestamp-out-of-range"),
