@@ -1,7 +1,8 @@
 """Where the local stack lives: its directories, files, addresses and credentials.
 
 Everything binds to 127.0.0.1. The working directory defaults to ``<repo>/.stack`` and the jar
-cache to ``~/.cache/cdc-consumer``; ``CDC_STACK_DIR`` and ``CDC_STACK_CACHE`` override them.
+cache to ``~/.cache/cdc-consumer``; ``CDC_STACK_DIR`` and ``CDC_STACK_CACHE`` override them, and
+``CDC_STACK_PORT_OFFSET`` shifts every port.
 The credentials are the local stack's own, fixed and documented (docs/ARCHITECTURE.md): it is a
 development and test stack on loopback, never a deployment.
 """
@@ -37,6 +38,21 @@ class Ports:
     kafka: int = 59092
     controller: int = 59093
     connect: int = 58083
+
+    @classmethod
+    def from_env(cls) -> Ports:
+        """The default ports shifted by ``$CDC_STACK_PORT_OFFSET`` (0 if unset).
+
+        A second stack (another checkout, a cold-start measurement) can then run beside the
+        usual one, given its own ``CDC_STACK_DIR``.
+        """
+        raw = os.environ.get("CDC_STACK_PORT_OFFSET", "0")
+        try:
+            offset = int(raw)
+        except ValueError:
+            raise StackError(f"CDC_STACK_PORT_OFFSET must be a whole number, got {raw!r}") from None
+        base = cls()
+        return cls(base.postgres + offset, base.kafka + offset, base.controller + offset, base.connect + offset)
 
 
 @dataclass(frozen=True)

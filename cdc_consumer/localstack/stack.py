@@ -95,13 +95,14 @@ class LocalStack:
     Args:
         workdir: the stack directory; default ``$CDC_STACK_DIR`` or ``<repo>/.stack``.
         cache: the jar cache; default ``$CDC_STACK_CACHE`` or ``~/.cache/cdc-consumer``.
-        ports: the loopback ports.
+        ports: the loopback ports; default the documented ones, shifted by
+            ``$CDC_STACK_PORT_OFFSET``.
     """
 
     def __init__(self, workdir: Path | None = None, cache: Path | None = None, ports: Ports | None = None) -> None:
         self.workdir = (workdir or default_workdir()).resolve()
         self.cache = (cache or default_cache()).resolve()
-        self.ports = ports or Ports()
+        self.ports = ports or Ports.from_env()
         self.supervisor = Supervisor(self.workdir / "run", self.workdir / "logs")
         self.postgres = PostgresCluster(self.workdir, self.ports.postgres)
         self.kafka = KafkaNode(self.workdir, self.ports)
