@@ -34,10 +34,13 @@ class App:
     stop: threading.Event
     partitions: int
     dry_run: DryRunWriter | None = None
+    users: UsersLookup | None = None
 
     def close(self) -> None:
-        """Release the state store."""
+        """Release the state store and the connection of the users lookup."""
         self.state.close()
+        if self.users is not None:
+            self.users.close()
 
 
 def gateway_for(settings: Settings) -> RpcGateway:
@@ -63,7 +66,8 @@ def build(settings: Settings, *, dry_run: bool = False, until_caught_up: bool = 
     gateway = gateway_for(settings)
     gateway.connect()
     check_ready(gateway)
-    writer = OdooWriter(gateway, settings, UsersLookup(settings.source_dsn))
+    users = UsersLookup(settings.source_dsn)
+    writer = OdooWriter(gateway, settings, users)
     dry = DryRunWriter(writer) if dry_run else None
     state = open_state_store("sqlite:///:memory:" if dry_run else settings.state_dsn)
     sync = InvoiceSync(state, dry or writer, settings.inconsistency_grace_seconds)
@@ -86,4 +90,4 @@ def build(settings: Settings, *, dry_run: bool = False, until_caught_up: bool = 
         commit=not dry_run,
         until_caught_up=dry_run or until_caught_up,
     )
-    return App(settings, runner, sync, state, gateway, stop, partitions, dry)
+    return App(settings, runner, sync, state, gateway, stop, partitions, dry, users)
