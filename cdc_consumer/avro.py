@@ -175,7 +175,10 @@ def _avro_field(column: str, avro_type: Any) -> Decode:
     logical = avro_type.get("connect.name") or _LOGICAL_NAMES.get(avro_type.get("logicalType", ""))
     scale = avro_type.get("scale")
     if scale is None and logical == DECIMAL:
-        scale = int((avro_type.get("connect.parameters") or {}).get("scale", 0))
+        scale = (avro_type.get("connect.parameters") or {}).get("scale", 0)
+    if scale is not None and not str(scale).isdigit():
+        raise InvalidMessage(f"column {column!r}: bad decimal scale {scale!r}")
+    scale = None if scale is None else int(scale)
     kind = avro_type.get("type")
     return field_decoder(column, logical, _CONNECT_KINDS.get(kind, str(kind)), scale, raw_bytes)
 

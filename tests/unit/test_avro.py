@@ -27,7 +27,7 @@ from fastavro.schema import parse_schema
 
 from cdc_consumer.avro import AvroDecoder, SchemaRegistry, SchemaRegistryUnavailable
 from cdc_consumer.config import Secret, load_settings
-from cdc_consumer.decoding import JsonDecoder
+from cdc_consumer.decoding import DECIMAL, JsonDecoder
 from cdc_consumer.errors import InvalidMessage
 from cdc_consumer.events import UNAVAILABLE, ChangeEvent, Origin
 from tests.unit.test_decoding import (
@@ -552,6 +552,15 @@ def test_writer_schema_that_cannot_decode_a_change(
 
     with pytest.raises(InvalidMessage, match=reason):
         decode(decoder, framed(schema_id, body))
+
+
+def test_decimal_scale_that_is_not_a_number(registry: Registry, decoder: AvroDecoder) -> None:
+    column = {"type": "bytes", "connect.name": DECIMAL, "connect.parameters": {"scale": "two"}}
+    schema = envelope_schema([{"name": "id", "type": UUID}, {"name": "x", "type": column}])
+    value = frame(registry.register(schema), schema, record("c", after={"id": INVOICE_ID, "x": b"\x01"}))
+
+    with pytest.raises(InvalidMessage, match=r"column 'x': bad decimal scale 'two'"):
+        decode(decoder, value)
 
 
 @pytest.mark.parametrize("status", [500, 503, 429, 403])
