@@ -44,7 +44,7 @@ from .decoding import (
     key_text,
     raw_bytes,
 )
-from .errors import CdcError, InvalidMessage
+from .errors import InvalidMessage, SchemaRegistryUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +78,6 @@ _LOGICAL_NAMES: Mapping[str, str] = {
 }
 
 
-class SchemaRegistryUnavailable(CdcError):
-    """The schema registry could not answer (down, timing out, refusing our credentials, wrong URL).
-
-    Transient and not the message's fault: retry the same message later, never dead-letter it.
-    """
 
 
 class SchemaRegistry:

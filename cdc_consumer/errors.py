@@ -66,5 +66,12 @@ class StateUnavailable(CdcError):
     """The state store's database cannot be reached or keeps conflicting: retry later."""
 
 
+class SchemaRegistryUnavailable(CdcError):
+    """The schema registry could not answer (down, timing out, refusing our credentials, wrong URL).
+
+    Transient and not the message's fault: retry the same message later, never dead-letter it.
+    """
+
+
 class StackError(CdcError):
     """A component of the local stack could not be installed, started or reached."""

@@ -22,7 +22,13 @@ from datetime import UTC, datetime
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from . import metrics
-from .errors import InvalidMessage, OdooUnavailable, SourceUnavailable, StateUnavailable
+from .errors import (
+    InvalidMessage,
+    OdooUnavailable,
+    SchemaRegistryUnavailable,
+    SourceUnavailable,
+    StateUnavailable,
+)
 from .events import UNAVAILABLE, ChangeEvent, Origin
 from .invoice import InvoiceHeader, InvoiceLine
 from .kafka_io import DeadLetters
@@ -32,7 +38,7 @@ from .sync import InvoiceSync
 log = logging.getLogger(__name__)
 
 Decode = Callable[[str, int, int, bytes | None, bytes | None], ChangeEvent | None]
-TRANSIENT = (OdooUnavailable, SourceUnavailable, StateUnavailable, KafkaException)
+TRANSIENT = (OdooUnavailable, SourceUnavailable, StateUnavailable, SchemaRegistryUnavailable, KafkaException)
 VALIDATORS = {"invoices": InvoiceHeader.from_row, "invoice_items": InvoiceLine.from_row}
 
 
