@@ -11,4 +11,9 @@ COMMANDS: tuple[str, ...] = (
     "emulator",
     "stack",
     "demo",
+    "offsets",
+    "snapshot",
+    "post",
+    "audit",
+    "status",
 )
