@@ -2,16 +2,21 @@
 
 The cluster lives in ``<stack dir>/postgres/data`` and listens on 127.0.0.1 only (no Unix
 socket). PostgreSQL refuses to run as root, so when the stack is started by root the cluster
-belongs to, and runs as, Debian's ``postgres`` user. Each start applies, idempotently, the
+belongs to, and runs as, Debian's ``postgres`` user; if that user cannot reach the stack
+directory (a checkout under a private home), the cluster goes to
+``$TMPDIR/cdc-stack-postgres-<digest of the stack dir>`` instead. Each start applies, idempotently, the
 ``nexacloud`` owner and database, the source schema (``cdc_consumer/sample/schema.sql``) and
 what Debezium needs (``debezium/source-setup.sql``: replication role, grants, publication).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import stat
 import subprocess
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -36,6 +41,25 @@ SERVER_SETTINGS = {
     "shared_buffers": "64MB",
     "max_connections": "60",
 }
+
+
+def _reachable(path: Path, user: str) -> bool:
+    """Whether ``user`` may enter every existing directory on the way to ``path``."""
+    uid, gid = user_ids(user)
+    for directory in [path, *path.parents]:
+        try:
+            info = directory.stat()
+        except FileNotFoundError:
+            continue
+        if info.st_uid == uid:
+            allowed = info.st_mode & stat.S_IXUSR
+        elif info.st_gid == gid:
+            allowed = info.st_mode & stat.S_IXGRP
+        else:
+            allowed = info.st_mode & stat.S_IXOTH
+        if not allowed:
+            return False
+    return True
 
 
 def find_bindir() -> Path:
@@ -63,10 +87,13 @@ class PostgresCluster:
     name = "postgres"
 
     def __init__(self, root: Path, port: int) -> None:
+        self.run_as = "postgres" if os.geteuid() == 0 else None
         self.home = root / "postgres"
+        if self.run_as is not None and not _reachable(root, self.run_as):
+            digest = hashlib.sha256(str(root).encode()).hexdigest()[:10]
+            self.home = Path(tempfile.gettempdir()) / f"cdc-stack-postgres-{digest}"
         self.data_dir = self.home / "data"
         self.port = port
-        self.run_as = "postgres" if os.geteuid() == 0 else None
 
     @property
     def superuser_dsn(self) -> str:
