@@ -10,9 +10,11 @@ A stop ends only processes started from this directory.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import signal
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,11 +147,12 @@ class LocalStack:
         jars = self.install()
         deadline = time.monotonic() + timeout
         started: list[str] = []
-        try:
-            self._start(jars, deadline, started)
-        except BaseException:
-            self.stop(started)
-            raise
+        with self._exclusive():
+            try:
+                self._start(jars, deadline, started)
+            except BaseException:
+                self._stop(started)
+                raise
         return self.info(started)
 
     def _start(self, jars: jar_cache.Jars, deadline: float, started: list[str]) -> None:
@@ -183,7 +186,11 @@ class LocalStack:
         Returns:
             The names of the components that were stopped.
         """
-        wanted = set(COMPONENTS if components is None else components)
+        with self._exclusive():
+            return self._stop(COMPONENTS if components is None else components)
+
+    def _stop(self, components: Iterable[str]) -> list[str]:
+        wanted = set(components)
         stopped = []
         for name in reversed(COMPONENTS):
             if name in wanted and self.supervisor.stop(name, STOP_SIGNALS.get(name, signal.SIGTERM)):
@@ -217,6 +224,18 @@ class LocalStack:
         state = ConnectClient(self.connect.url).status(CONNECTOR_NAME) or {}
         states = [state.get("connector", {}).get("state")] + [t.get("state") for t in state.get("tasks", [])]
         return len(states) > 1 and all(s == "RUNNING" for s in states)
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Serialise starts and stops of this directory (two test sessions starting at once)."""
+        lock_path = self.workdir / "run" / "stack.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with lock_path.open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _needs_start(self, name: str, ready: Callable[[], bool]) -> bool:
         return self.supervisor.pid(name) is None and not ready()
