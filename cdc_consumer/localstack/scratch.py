@@ -50,13 +50,13 @@ class ScratchConnector:
         self.prefix = prefix
         self.name = f"{prefix}-connector"
         self.extra_tables = tuple(extra_tables)
+        captured = connector_config()["table.include.list"]
         self.config = connector_config({
             "name": self.name,
             "topic.prefix": prefix,
             "slot.name": prefix,
             "publication.name": prefix,
-            **({"table.include.list": ",".join(("public.invoices", "public.invoice_items", *extra_tables))}
-               if extra_tables else {}),
+            "table.include.list": ",".join((captured, *extra_tables)),
             **(overrides or {}),
         })  # fmt: skip
 

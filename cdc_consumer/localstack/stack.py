@@ -2,7 +2,7 @@
 
 A start reuses whatever already runs — a component this directory started earlier (its PID
 file), or one that answers on its port (another checkout's stack) — and starts the rest, in
-dependency order: PostgreSQL and Kafka together, then Kafka Connect, then the topics and the
+dependency order: PostgreSQL and Kafka together, then the topics, then Kafka Connect and the
 connector. Every wait is a readiness check with a deadline; a component that dies or does not
 become ready raises :class:`~cdc_consumer.errors.StackError` naming it, with its log's tail.
 A stop ends only processes started from this directory.
