@@ -290,13 +290,21 @@ class Runner:
         self._sync.report_pending(datetime.now(UTC))
 
     def _update_lag(self) -> int:
-        """Lag per partition from the high watermarks and committed offsets; returns the total."""
+        """Lag per partition from the high watermarks and committed offsets; returns the total.
+
+        The watermarks are those the last fetch of each partition reported (``cached``): asking
+        the broker queues behind the fetch long-poll, up to half a second per partition, and
+        the loop would stand still for seconds at every lag check. A partition not fetched yet
+        is left out.
+        """
         total = 0
         try:
             committed = self._consumer.committed(list(self._assigned), timeout=5)
             for tp in committed:
-                low, high = self._consumer.get_watermark_offsets(tp, timeout=5, cached=False)
-                position = tp.offset if tp.offset >= 0 else low
+                low, high = self._consumer.get_watermark_offsets(tp, cached=True)
+                if high < 0:
+                    continue
+                position = tp.offset if tp.offset >= 0 else max(low, 0)
                 lag = max(0, high - position)
                 metrics.LAG_MESSAGES.labels(tp.topic, str(tp.partition)).set(lag)
                 total += lag
