@@ -19,7 +19,7 @@ from cdc_consumer.emulator import OdooEmulator
 from cdc_consumer.sample.dataset import invoice_ids
 from cdc_consumer.sample.generate import generate
 from cdc_consumer.sample.summary import Summary, summarize_source
-from tests.support.consumer import Consumers, duplicated_sources, ledger_problems, money, moves_of, wait_until
+from tests.support.consumer import Consumers, duplicated_sources, ledger_problems, money, moves_of
 
 pytestmark = [pytest.mark.stack, pytest.mark.e2e]
 
@@ -42,9 +42,7 @@ def _odoo_totals(odoo: OdooEmulator, source: psycopg.Connection, ids: list[str])
             sums[1] += sign * money(move["amount_tax"])
             sums[2] += sign * (money(move["amount_total"]) - money(move["amount_residual"]))
             line_ids.update(dict.fromkeys(move["invoice_line_ids"], sign))
-    code_of = {
-        a["id"]: a["code"] for a in odoo.execute("account.account", "search_read", [], fields=["code"])
-    }
+    code_of = {a["id"]: a["code"] for a in odoo.execute("account.account", "search_read", [], fields=["code"])}
     by_code: dict[str, Decimal] = defaultdict(Decimal)
     for line in odoo.execute("account.move.line", "read", list(line_ids), fields=["account_id", "price_subtotal"]):
         by_code[code_of[line["account_id"][0]]] += line_ids[line["id"]] * money(line["price_subtotal"])
@@ -52,9 +50,7 @@ def _odoo_totals(odoo: OdooEmulator, source: psycopg.Connection, ids: list[str])
 
 
 def _source_totals(summary: Summary) -> dict[str, object]:
-    by_status = {
-        s: (t.subtotal, t.tax, t.amount_paid) for s in BILLED if (t := summary.by_status[s]).count
-    }
+    by_status = {s: (t.subtotal, t.tax, t.amount_paid) for s in BILLED if (t := summary.by_status[s]).count}
     families = summary.families(*BILLED)
     by_code = {DEFAULT_FAMILY_ACCOUNTS[f][0]: amount for f, amount in families.items() if amount}
     return {"by_status": by_status, "by_code": by_code}
@@ -69,7 +65,7 @@ def test_backfill_writes_every_invoice_once_with_exact_amounts(
     odoo = consumers.odoo
 
     consumer = consumers.thread(consumers.settings(posting_mode="auto"))
-    wait_until(
+    consumers.wait(
         lambda: not ledger_problems(odoo, source, ids),
         timeout=120,
         what=lambda: "\n".join(ledger_problems(odoo, source, ids)[:20]),

@@ -408,6 +408,23 @@ class Consumers:
         values.update(overrides)
         return load_settings(environ={}, **values)
 
+    def wait(
+        self,
+        condition: Callable[[], T],
+        timeout: float = 60.0,
+        what: str | Callable[[], str] = "",
+        interval: float = 0.05,
+    ) -> T:
+        """:func:`wait_until`, failing at once when a consumer thread of the test died."""
+
+        def checked() -> T:
+            for thread in self._threads:
+                if thread.error is not None:
+                    raise AssertionError(f"a consumer died: {thread.error!r}") from thread.error
+            return condition()
+
+        return wait_until(checked, timeout, what, interval)
+
     def thread(self, settings: Settings) -> ConsumerThread:
         """A consumer running in a thread until the test stops it (or ends)."""
         consumer = ConsumerThread(settings)
