@@ -48,6 +48,7 @@ class Progress:
         self._clock = clock
         self._started = clock()
         self._shown_at: float | None = None
+        self._shown_done = -1
         self._closed = False
 
     def advance(self, units: int = 1) -> None:
@@ -58,11 +59,12 @@ class Progress:
             self._show(now)
 
     def close(self) -> None:
-        """Show the final count (and end the bar's line)."""
+        """Show the final count unless it is showing already (and end the bar's line)."""
         if self._closed:
             return
         self._closed = True
-        self._show(self._clock())
+        if self.done != self._shown_done:
+            self._show(self._clock())
         if self._tty:
             self._stream.write("\n")
         self._stream.flush()
@@ -87,7 +89,7 @@ class Progress:
         return " ".join(parts)
 
     def _show(self, now: float) -> None:
-        self._shown_at = now
+        self._shown_at, self._shown_done = now, self.done
         line = self.describe(now)
         if self._tty:
             self._stream.write("\r\x1b[K" + line)

@@ -58,7 +58,7 @@ def test_without_a_total_only_the_count_and_rate_are_shown():
     with Progress("scan", None, out, clock=clock) as progress:
         clock.now = 2.0
         progress.advance(4)
-    assert out.getvalue().splitlines() == ["scan: 4 2.0/s", "scan: 4 2.0/s"]
+    assert out.getvalue().splitlines() == ["scan: 4 2.0/s"]
 
 
 def test_tables_align_columns_and_show_none_as_a_dash():
