@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
+from decimal import Decimal
 from typing import Any, TextIO
 
 from ..config import Settings
@@ -101,7 +102,7 @@ def _post_page(
         else:
             jobs[move.source_id] = Job(move.source_id, record.invoice)
     ready: list[Job] = []
-    payments = {}
+    payments: dict[str, Decimal] = {}
     for job, decision, move_id in writer.plan(list(jobs.values())):
         assert job.source is not None
         reason = why_not(decision, job.source)
@@ -132,7 +133,7 @@ def _post_page(
             report.outcomes.append(PostOutcome(r.invoice_id, ref, r.move_id, False, why))
 
 
-def _would(payment: Any) -> str:
+def _would(payment: Decimal) -> str:
     return f"post and register a payment of {payment}" if payment else "post"
 
 

@@ -94,44 +94,63 @@ class SentSignal:
     rows: dict[str, int]
 
 
-def _table(name: str) -> sql.Composed:
-    return sql.Identifier(*name.split(".", 1)) if "." in name else sql.Identifier(name)  # type: ignore[return-value]
+def _table(name: str) -> sql.Identifier:
+    return sql.Identifier(*name.split(".", 1))
+
+
+def _count_rows(conn: psycopg.Connection, data: dict[str, Any]) -> dict[str, int]:
+    """Rows per table the signal selects, in a read-only transaction (which checks the condition)."""
+    conditions = {c["data-collection"]: c["filter"] for c in data.get("additional-conditions", [])}
+    conn.read_only = True
+    rows: dict[str, int] = {}
+    try:
+        with conn.transaction(), conn.cursor() as cur:
+            for table in data["data-collections"]:
+                query = sql.SQL("SELECT count(*) FROM {}").format(_table(table))
+                if table in conditions:
+                    # The operator's own SQL, as Debezium will run it; read-only here.
+                    query = sql.SQL("{} WHERE {}").format(query, sql.SQL(conditions[table]))  # type: ignore[arg-type]
+                cur.execute(query)
+                rows[table] = cur.fetchone()[0]  # type: ignore[index]
+    except psycopg.OperationalError:
+        raise
+    except psycopg.Error as exc:
+        raise ConfigError(f"the source refuses the condition: {exc.diag.message_primary or exc}") from None
+    finally:
+        conn.read_only = False
+    return rows
+
+
+def _insert(conn: psycopg.Connection, signal_table: str, signal_id: str, data: dict[str, Any]) -> None:
+    try:
+        with conn.transaction():
+            conn.execute(
+                sql.SQL("INSERT INTO {} (id, type, data) VALUES (%s, 'execute-snapshot', %s)").format(
+                    _table(signal_table)
+                ),
+                (signal_id, json.dumps(data)),
+            )
+    except psycopg.OperationalError:
+        raise
+    except psycopg.Error as exc:
+        raise ConfigError(
+            f"cannot write the signal to {signal_table}: {exc.diag.message_primary or exc} "
+            "(is it the connector's signal.data.collection, and may this role insert into it?)"
+        ) from None
 
 
 def send_signal(dsn: Secret, data: dict[str, Any], signal_table: str = SIGNAL_TABLE) -> SentSignal:
     """Count the rows the signal selects (read-only: this also checks the condition), then insert it.
 
     Raises:
-        ConfigError: the source refuses the condition (with PostgreSQL's message).
+        ConfigError: the source refuses the condition or the insert (with PostgreSQL's message).
         SourceUnavailable: the source database cannot be reached.
     """
-    conditions = {c["data-collection"]: c["filter"] for c in data.get("additional-conditions", [])}
+    signal_id = str(uuid.uuid4())
     try:
         with psycopg.connect(dsn.reveal(), connect_timeout=10, application_name="cdc-consumer snapshot") as conn:
-            conn.read_only = True
-            rows: dict[str, int] = {}
-            try:
-                with conn.transaction(), conn.cursor() as cur:
-                    for table in data["data-collections"]:
-                        query = sql.SQL("SELECT count(*) FROM {}").format(_table(table))
-                        if table in conditions:
-                            # The operator's own SQL, as Debezium will run it; read-only here.
-                            query = sql.SQL("{} WHERE {}").format(query, sql.SQL(conditions[table]))  # type: ignore[arg-type]
-                        cur.execute(query)
-                        rows[table] = cur.fetchone()[0]  # type: ignore[index]
-            except psycopg.errors.Error as exc:
-                if isinstance(exc, psycopg.OperationalError):
-                    raise
-                raise ConfigError(f"the source refuses the condition: {exc.diag.message_primary or exc}") from None
-            conn.read_only = False
-            signal_id = str(uuid.uuid4())
-            with conn.transaction():
-                conn.execute(
-                    sql.SQL("INSERT INTO {} (id, type, data) VALUES (%s, 'execute-snapshot', %s)").format(
-                        _table(signal_table)
-                    ),
-                    (signal_id, json.dumps(data)),
-                )
+            rows = _count_rows(conn, data)
+            _insert(conn, signal_table, signal_id, data)
     except psycopg.OperationalError as exc:
         raise SourceUnavailable(f"the source database cannot be reached: {exc}") from None
     return SentSignal(signal_id, data, rows)

@@ -87,3 +87,11 @@ def test_a_condition_the_source_refuses_sends_no_signal(source, env, capsys):
 def test_a_statement_instead_of_a_condition_is_refused_before_connecting(env, capsys):
     assert cli.main(["snapshot", "--where", "true; DELETE FROM invoices"]) == 2
     assert "without ';'" in capsys.readouterr().err
+
+
+def test_a_signal_table_that_cannot_take_the_signal_is_reported(env, capsys):
+    status = cli.main(["snapshot", "--where", "false", "--signal-table", "public.no_such_signals"])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "cannot write the signal to public.no_such_signals" in err
+    assert "signal.data.collection" in err
