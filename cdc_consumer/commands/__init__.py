@@ -16,4 +16,5 @@ COMMANDS: tuple[str, ...] = (
     "post",
     "audit",
     "status",
+    "bench",
 )

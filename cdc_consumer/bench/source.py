@@ -1,0 +1,126 @@
+"""A source of the benchmark's own on the local stack: a database and a Debezium connector capturing it.
+
+The live figures must neither read the invoices other work left in the stack's topics nor leave
+thousands of invoices there for every later consumer group to read. So each run creates a
+database (the source schema and Debezium's setup, as on the stack's own database) and a
+:class:`~cdc_consumer.localstack.ScratchConnector` for it, with its own slot, publication and
+topics; :meth:`BenchSource.close` removes all of them and drops the database.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import replace
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from confluent_kafka import Consumer, KafkaException, TopicPartition
+from psycopg import sql
+
+from ..localstack import ScratchConnector, StackInfo
+from ..localstack.layout import debezium_file
+from ..sample import source as sample_source
+
+TABLES = ("invoices", "invoice_items")
+
+
+def with_database(dsn: str, database: str) -> str:
+    """``dsn`` pointing at ``database`` instead."""
+    return urlunsplit(urlsplit(dsn)._replace(path=f"/{database}"))
+
+
+def end_offsets(bootstrap: str, topics: tuple[str, ...], partitions: int) -> dict[tuple[str, int], int]:
+    """The high watermark of every partition of ``topics``."""
+    probe = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-probe-{uuid.uuid4().hex[:8]}"})
+    try:
+        return {
+            (topic, p): probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10, cached=False)[1]
+            for topic in topics
+            for p in range(partitions)
+        }
+    finally:
+        probe.close()
+
+
+class BenchSource:
+    """Database ``name`` on the stack's PostgreSQL, captured to topics ``<name>.public.<table>``.
+
+    Args:
+        info: the running stack.
+        name: the database, topic prefix, slot and publication (lower case, digits, underscores).
+    """
+
+    def __init__(self, info: StackInfo, name: str) -> None:
+        self.info = info
+        self.name = name
+        self.dsn = with_database(info.source_dsn, name)
+        self._superuser_dsn = with_database(info.superuser_dsn, name)
+        self._connector = ScratchConnector(
+            replace(info, superuser_dsn=self._superuser_dsn), name, overrides={"database.dbname": name}
+        )
+        self._created = self._capturing = False
+
+    @property
+    def topics(self) -> tuple[str, str]:
+        """The invoices topic and the items topic."""
+        return (self._connector.topic("invoices"), self._connector.topic("invoice_items"))
+
+    def create(self) -> BenchSource:
+        """Create the database with the source schema and what Debezium needs in it."""
+        owner = urlsplit(self.info.source_dsn).username or "postgres"
+        with psycopg.connect(self.info.superuser_dsn, autocommit=True) as admin:
+            create = sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(self.name), sql.Identifier(owner))
+            admin.execute(create)
+        self._created = True
+        with sample_source.connect(self.dsn) as conn:
+            sample_source.apply_schema(conn)
+        with psycopg.connect(self._superuser_dsn, autocommit=True) as conn:
+            conn.execute(debezium_file("source-setup.sql").read_bytes())
+        return self
+
+    def row_counts(self) -> dict[str, int]:
+        """How many rows each captured table holds."""
+        with psycopg.connect(self.dsn) as conn:
+            return {t: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(t))).fetchone()[0]
+                    for t in TABLES}  # type: ignore[index]  # fmt: skip
+
+    def capture(self, timeout: float = 120.0) -> None:
+        """Register the connector (its snapshot publishes the rows already there) and await RUNNING."""
+        self._capturing = True
+        self._connector.start(timeout)
+
+    def published(self) -> dict[str, int]:
+        """How many messages each topic holds."""
+        ends = end_offsets(self.info.kafka_bootstrap, self.topics, self.info.partitions)
+        topics = dict(zip(TABLES, self.topics, strict=True))
+        return {table: sum(n for (t, _), n in ends.items() if t == topic) for table, topic in topics.items()}
+
+    def wait_published(self, timeout: float) -> float:
+        """Wait until each topic holds a message per row of its table; the seconds it took.
+
+        Raises:
+            TimeoutError: not all rows were published by the deadline.
+        """
+        started = time.monotonic()
+        wanted = self.row_counts()
+        while True:
+            try:
+                held = self.published()
+            except KafkaException:  # the snapshot has not created the topics yet
+                held = dict.fromkeys(TABLES, 0)
+            if all(held[t] >= n for t, n in wanted.items()):
+                return time.monotonic() - started
+            if time.monotonic() - started > timeout:
+                raise TimeoutError(f"Debezium published {held} of {wanted} rows within {timeout:g} s")
+            time.sleep(0.5)
+
+    def close(self) -> None:
+        """Remove the connector with its slot, publication and topics; drop the database."""
+        try:
+            if self._capturing:
+                self._connector.close()
+        finally:
+            if self._created:
+                with psycopg.connect(self.info.superuser_dsn, autocommit=True) as admin:
+                    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name)))
