@@ -16,13 +16,22 @@ class OdooError(Exception):
     Attributes:
         odoo_name: the dotted exception name put in ``error.data.name``.
         message: the text put in ``error.data.message`` and ``error.data.arguments``.
+        code: ``error.code`` of the envelope (0 for a server error).
+        title: ``error.message`` of the envelope.
     """
 
     odoo_name = "odoo.exceptions.UserError"
+    code = 0
+    title = "Odoo Server Error"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    @property
+    def arguments(self) -> list[str]:
+        """``error.data.arguments``: the exception's arguments, here its message."""
+        return [self.message]
 
 
 class UserError(OdooError):
@@ -62,9 +71,34 @@ class SessionExpired(OdooError):
     """``odoo.http.SessionExpiredException``: a session-bound route called without a session."""
 
     odoo_name = "odoo.http.SessionExpiredException"
+    code = 100
+    title = "Odoo Session Expired"
 
     def __init__(self) -> None:
         super().__init__("Session expired")
+
+
+class NotFound(OdooError):
+    """``werkzeug.exceptions.NotFound``: Odoo 19's answer to ``call_kw`` naming no known model.
+
+    Odoo looks the model up before it checks the session, so this comes first; the exception
+    carries no arguments.
+    """
+
+    odoo_name = "werkzeug.exceptions.NotFound"
+    code = 404
+    title = "404: Not Found"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "404 Not Found: The requested URL was not found on the server. "
+            "If you entered the URL manually please check your spelling and try again."
+        )
+
+    @property
+    def arguments(self) -> list[str]:
+        """Werkzeug's HTTP exceptions have none."""
+        return []
 
 
 class PythonError(OdooError):

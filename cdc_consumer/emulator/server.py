@@ -4,7 +4,8 @@ test hooks under ``/__emulator__/`` and :class:`OdooEmulator`, the Python API te
 Routes:
 
 - ``POST /web/webclient/version_info``, ``POST /jsonrpc``: what odoorpc drives.
-- ``POST /web/dataset/call_kw[/...]``: needs a session, so answers "Odoo Session Expired".
+- ``POST /web/dataset/call_kw[/...]``: needs a session, so answers "Odoo Session Expired" (or
+  404 when ``params.model`` names no model, which Odoo 19 checks first).
 - ``GET /web/health``: ``{"status": "pass"}`` once serving.
 - ``GET /__emulator__/calls`` (``?model=&method=``), ``POST /__emulator__/calls/clear``.
 - ``GET|POST|DELETE /__emulator__/faults`` (``DELETE /__emulator__/faults/<id>`` for one).
@@ -29,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import persistence
 from .calllog import CallLog, now
-from .errors import OdooError, PythonError, SerializationFailure, SessionExpired
+from .errors import NotFound, OdooError, PythonError, SerializationFailure, SessionExpired
 from .faults import Fault, FaultInjector
 from .orm import Database, Env
 from .rpc import VERSION_INFO, Dispatcher
@@ -40,26 +41,32 @@ log = logging.getLogger("cdc_consumer.emulator")
 SAVE_INTERVAL_SECONDS = 1.0
 
 
-def error_envelope(
-    request_id: Any, error: OdooError, code: int = 0, message: str = "Odoo Server Error"
-) -> dict[str, Any]:
+def error_envelope(request_id: Any, error: OdooError) -> dict[str, Any]:
     """Odoo's JSON-RPC error answer for ``error`` (sent with HTTP 200)."""
     debug = "".join(traceback.format_exception(error)) if error.__traceback__ else f"{error.odoo_name}: {error.message}"
     return {
         "jsonrpc": "2.0",
         "id": request_id,
         "error": {
-            "code": code,
-            "message": message,
+            "code": error.code,
+            "message": error.title,
             "data": {
                 "name": error.odoo_name,
                 "message": error.message,
-                "arguments": [error.message],
+                "arguments": error.arguments,
                 "context": {},
                 "debug": debug,
             },
         },
     }
+
+
+def result_envelope(request_id: Any, result: Any) -> dict[str, Any]:
+    """Odoo's JSON-RPC answer to a successful call: a method returning ``None`` has no ``result``."""
+    answer: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id}
+    if result is not None:
+        answer["result"] = result
+    return answer
 
 
 def _mask(service: str, method: str, args: list[Any]) -> list[Any]:
@@ -249,20 +256,24 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/web/webclient/version_info":
                 result: Any = dict(VERSION_INFO)
             elif path.startswith("/web/dataset/call_kw"):
-                raise SessionExpired()
+                return self._without_session(params)
             else:
                 result = self.emulator.dispatcher.call(
                     service, str(params.get("method") or ""), params.get("args") or []
                 )
-        except SessionExpired as exc:
-            return error_envelope(request_id, exc, code=100, message="Odoo Session Expired"), exc.odoo_name
         except OdooError as exc:
             return error_envelope(request_id, exc), exc.odoo_name
         except Exception as exc:  # a bug of the emulator still answers like Odoo would
             log.exception("emulator failure")
             wrapped = PythonError(type(exc).__name__, str(exc))
             return error_envelope(request_id, wrapped), wrapped.odoo_name
-        return {"jsonrpc": "2.0", "id": request_id, "result": result}, ""
+        return result_envelope(request_id, result), ""
+
+    def _without_session(self, params: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        """``call_kw`` needs a session cookie odoorpc never has; Odoo answers with ``"id": null``."""
+        model = params.get("model")
+        error: OdooError = SessionExpired() if isinstance(model, str) and model in self.emulator.db else NotFound()
+        return error_envelope(None, error), error.odoo_name
 
     def _fault(self, fault: Fault, request_id: Any) -> None:
         if fault.kind == "drop":

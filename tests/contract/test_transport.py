@@ -71,8 +71,17 @@ def test_wrong_password_in_execute_kw_is_access_denied(odoo_target: OdooTarget, 
     assert answer["error"]["data"]["name"] == "odoo.exceptions.AccessDenied"
 
 
-def test_database_list_names_the_database(odoo_target: OdooTarget) -> None:
-    assert odoo_target.database in odoo_target.client(login=False).db.list()
+def test_database_list_names_the_database_unless_listing_is_off(odoo_target: OdooTarget) -> None:
+    """Odoo lists its databases by default; ``list_db = False`` (a hardened server, such as
+    the real one the suite was checked on) refuses with ``AccessDenied``."""
+    _status, answer = post_json(odoo_target, "/jsonrpc", {"service": "db", "method": "list", "args": []})
+    if "error" in answer:
+        assert answer["error"]["data"]["name"] == "odoo.exceptions.AccessDenied"
+        assert answer["error"]["data"]["message"] == "Access Denied"
+    else:
+        assert odoo_target.database in answer["result"]
+    _status, answer = post_json(odoo_target, "/jsonrpc", {"service": "db", "method": "server_version", "args": []})
+    assert answer["result"] == "19.0"
 
 
 def test_errors_use_odoo_s_envelope(odoo_target: OdooTarget, odoo: odoorpc.ODOO) -> None:
@@ -106,8 +115,35 @@ def test_call_kw_without_a_session_has_expired(odoo_target: OdooTarget) -> None:
         {"model": "res.partner", "method": "search", "args": [[]], "kwargs": {}},
     )
     assert status == 200
-    assert answer["error"]["code"] == 100
-    assert answer["error"]["message"] == "Odoo Session Expired"
+    assert answer["id"] is None
+    error = answer["error"]
+    assert (error["code"], error["message"]) == (100, "Odoo Session Expired")
+    assert error["data"]["name"] == "odoo.http.SessionExpiredException"
+    assert (error["data"]["message"], error["data"]["arguments"]) == ("Session expired", ["Session expired"])
+
+
+def test_call_kw_of_an_unknown_model_is_not_found_before_the_session_check(odoo_target: OdooTarget) -> None:
+    status, answer = post_json(
+        odoo_target, "/web/dataset/call_kw", {"model": "x.nope", "method": "search", "args": [[]], "kwargs": {}}
+    )
+    assert status == 200
+    assert answer["id"] is None
+    error = answer["error"]
+    assert (error["code"], error["message"]) == (404, "404: Not Found")
+    assert error["data"]["name"] == "werkzeug.exceptions.NotFound"
+    assert error["data"]["arguments"] == []
+
+
+def test_a_method_returning_none_answers_without_a_result(
+    odoo_target: OdooTarget, odoo: odoorpc.ODOO, make_invoice: Any
+) -> None:
+    move = make_invoice()
+    args = [odoo_target.database, odoo.env.uid, odoo_target.password, "account.move", "button_cancel", [[move]], {}]
+    status, answer = post_json(odoo_target, "/jsonrpc", {"service": "object", "method": "execute_kw", "args": args})
+    assert status == 200
+    assert answer == {"jsonrpc": "2.0", "id": 7}
+    assert odoo.execute_kw("account.move", "button_draft", [[move]]) is None
+    assert odoo.execute_kw("account.move", "read", [[move], ["state"]]) == [{"id": move, "state": "draft"}]
 
 
 def test_browse_works_on_partners_but_not_on_invoices(odoo: odoorpc.ODOO, make_invoice: Any) -> None:
