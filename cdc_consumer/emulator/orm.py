@@ -213,6 +213,7 @@ class Model:
     def remove_field(self, fname: str) -> None:
         """Drop a (manual) field and its values."""
         self.fields.pop(fname, None)
+        self.unique.pop(fname, None)
         self._index.pop(fname, None)
         self._ci_index.pop(fname, None)
         for row in self.rows.values():
@@ -285,8 +286,9 @@ class Model:
             value = row.get(fname, False)
             if value is not False and len(self._index[fname].get(value, ())) > 1:
                 raise ValidationError(
+                    "The operation cannot be completed: "
                     f'duplicate key value violates unique constraint "{constraint}"\n'
-                    f"DETAIL:  Key ({fname})=({value}) already exists."
+                    f"DETAIL:  Key ({fname})=({value}) already exists.\n"
                 )
 
     # ------------------------------------------------------------------ storage primitives
@@ -428,13 +430,12 @@ class Model:
         return matched[offset:]
 
     def existing(self, ids: Any) -> list[int]:
-        """``ids`` that all exist, else Odoo's ``MissingError``."""
+        """``ids`` that all exist, else Odoo's ``MissingError`` naming the first missing one."""
         ids = normalize_ids(ids)
-        missing = [rid for rid in ids if rid not in self.rows]
-        if missing:
-            shown = ", ".join(str(rid) for rid in missing)
+        missing = next((rid for rid in ids if rid not in self.rows), None)
+        if missing is not None:
             raise MissingError(
-                f"Record does not exist or has been deleted.\n(Record: {self.name}({shown},), User: {self.db.uid})"
+                f"Record does not exist or has been deleted.\n(Record: {self.name}({missing},), User: {self.db.uid})"
             )
         return ids
 
@@ -454,13 +455,16 @@ class Model:
             )
         return stored
 
-    def check_known(self, vals: dict[str, Any]) -> None:
-        """Refuse a field the model does not have, with Odoo 19's text."""
+    def check_known(self, vals: dict[str, Any], *, creating: bool) -> None:
+        """Refuse a field the model does not have as Odoo 19 does: ``create`` names it in a
+        ``ValueError``, ``write`` fails on the field lookup (a bare ``KeyError``)."""
         if not isinstance(vals, dict):
             raise PythonError("AttributeError", f"'{type(vals).__name__}' object has no attribute 'items'")
         for key in vals:
             if key not in self.fields:
-                raise invalid_value(f"Invalid field {key!r} in {self.name!r}")
+                if creating:
+                    raise invalid_value(f"Invalid field {key!r} in {self.name!r}")
+                raise PythonError("KeyError", str(key))
 
     def check_required(self, row: dict[str, Any]) -> None:
         """Refuse a missing required value as PostgreSQL's NOT NULL would, through Odoo."""
@@ -503,7 +507,7 @@ class Model:
         return ids
 
     def _create_one(self, env: Env, vals: dict[str, Any]) -> int:
-        self.check_known(vals)
+        self.check_known(vals, creating=True)
         vals = dict(vals)
         for key, value in env.context.items():
             if key.startswith("default_") and key[8:] in self.fields and key[8:] not in vals:
@@ -536,7 +540,7 @@ class Model:
 
     def write_records(self, env: Env, ids: list[int], vals: dict[str, Any]) -> None:
         """Write ``vals`` on existing records."""
-        self.check_known(vals)
+        self.check_known(vals, creating=False)
         self.before_write(env, ids, vals)
         scalars = {
             fname: self.convert(fname, value)
@@ -648,8 +652,8 @@ class Model:
 
     @record_method
     def unlink(self, env: Env, ids: list[int]) -> bool:
-        """Delete the records; Odoo answers ``True``."""
-        self.unlink_records(env, normalize_ids(ids))
+        """Delete the records (all must exist); Odoo answers ``True``."""
+        self.unlink_records(env, self.existing(ids))
         return True
 
     @record_method
@@ -674,7 +678,7 @@ class Model:
             return [f for f in self.fields if f != "id"]
         for fname in fields:
             if fname not in self.fields:
-                raise invalid_value(f"Invalid field {fname!r} on model {self.name!r}")
+                raise invalid_value(f"Invalid field {fname!r} on {self.name!r}")
         return [f for f in fields if f != "id"]
 
     @model_method
@@ -745,6 +749,36 @@ class Model:
             if value not in (False, [], None):
                 result[fname] = to_wire(value)
         return result
+
+
+class RecomputedModel(Model):
+    """A model whose stored computed values are brought up to date when the call ends, as Odoo
+    flushes its pending recomputations before answering."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.dirty: set[int] = set()
+
+    def touch(self, ids: Iterable[int]) -> None:
+        """Recompute these records when the call ends."""
+        self.dirty.update(ids)
+
+    def forget_pending(self) -> None:
+        """Nothing left to recompute after a rollback."""
+        self.dirty.clear()
+
+    def flush(self, env: Env) -> None:
+        """Recompute the touched records that still exist (recomputing may touch more)."""
+        while self.dirty:
+            pending = sorted(self.dirty)
+            self.dirty.clear()
+            for rid in pending:
+                if rid in self.rows:
+                    self.recompute(rid)
+
+    def recompute(self, rid: int) -> None:
+        """Bring one record's computed values up to date."""
+        raise NotImplementedError
 
 
 def _command(model: str, fname: str, command: Any) -> tuple[int, int, Any]:

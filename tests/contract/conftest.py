@@ -1,5 +1,6 @@
 """Shared helpers of the Odoo contract suite: a logged-in client, run-unique names, the error
-envelope of a failed call, the usual records (13 % HST, journals, a customer) and clean-up.
+envelope of a failed call, the usual records (13 % HST, journals, a customer), manual fields
+and clean-up.
 
 Every test runs against ``odoo_target`` (the emulator, or the real Odoo of ``ODOO_*``) and
 only through odoorpc, so it may be run again and again on the same real database.
@@ -14,7 +15,7 @@ from typing import Any
 import odoorpc
 import pytest
 
-from tests.contract.support import Cleanup, search_one, today
+from tests.contract.support import Cleanup, manual_field_values, search_one, today
 from tests.support.odoo_fixtures import OdooTarget
 
 
@@ -71,6 +72,23 @@ def cleanup(odoo: odoorpc.ODOO) -> Iterator[Cleanup]:
     collector = Cleanup(odoo)
     yield collector
     collector.run()
+
+
+@pytest.fixture
+def manual_field(odoo: odoorpc.ODOO, unique: str) -> Iterator[Callable[[str], str]]:
+    """Create a manual indexed, not copied, char field ``x_ct_<run>`` on a model (its name);
+    every field made is removed afterwards (its column and indexes go with it)."""
+    made: list[int] = []
+
+    def make(model: str) -> str:
+        name = f"x_ct_{unique.lower()}"
+        model_id = search_one(odoo, "ir.model", [("model", "=", model)])
+        made.append(odoo.execute_kw("ir.model.fields", "create", [manual_field_values(model_id, name)]))
+        return name
+
+    yield make
+    for field_id in made:
+        odoo.execute_kw("ir.model.fields", "unlink", [[field_id]])
 
 
 @pytest.fixture

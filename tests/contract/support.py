@@ -47,9 +47,12 @@ class Cleanup:
             self.items.append((model, rid))
 
     def run(self) -> None:
-        """Best effort: moves are cancelled then deleted; other records deleted or archived."""
+        """Best effort, newest first: payments are reset to draft then deleted (which undoes their
+        reconciliations), moves cancelled then deleted; other records deleted or archived."""
         for model, rid in reversed(self.items):
             try:
+                if model == "account.payment":
+                    self.odoo.execute_kw(model, "action_draft", [[rid]])
                 if model == "account.move":
                     state = self.odoo.execute_kw(model, "read", [[rid], ["state"]])
                     if state and state[0]["state"] == "posted":
@@ -67,3 +70,16 @@ def read_one(odoo: odoorpc.ODOO, model: str, rid: int, fields: list[str]) -> dic
     rows = odoo.execute_kw(model, "read", [[rid], fields])
     assert len(rows) == 1
     return rows[0]
+
+
+def manual_field_values(model_id: int, name: str) -> dict[str, Any]:
+    """What the bootstrap sends to create a manual, indexed, not copied char field."""
+    return {
+        "model_id": model_id,
+        "name": name,
+        "field_description": "Contract test id",
+        "ttype": "char",
+        "state": "manual",
+        "index": True,
+        "copied": False,
+    }

@@ -107,19 +107,60 @@ def test_fields_get_and_name_search(odoo: odoorpc.ODOO, unique: str, cleanup: Cl
     assert [row[0] for row in found] == [p["gamma"]]
 
 
-def test_unknown_fields_raise_odoo_s_value_errors(odoo: odoorpc.ODOO, unique: str, cleanup: Cleanup) -> None:
+def python_error(call: Any) -> tuple[str, str]:
+    """``(data.name, data.message)`` of the error ``call`` answers."""
+    data = rpc_error(call)["data"]
+    return data["name"], data["message"]
+
+
+def test_unknown_fields_and_methods_raise_python_errors(odoo: odoorpc.ODOO, unique: str, cleanup: Cleanup) -> None:
     p = make_partners(odoo, unique, cleanup)
-    error = rpc_error(lambda: odoo.execute_kw("res.partner", "create", [{"name": "X", "x_nope": 1}]))
-    assert error["data"]["name"] == "builtins.ValueError"
-    assert error["data"]["message"] == "Invalid field 'x_nope' in 'res.partner'"
-    error = rpc_error(lambda: odoo.execute_kw("res.partner", "write", [[p["alpha"]], {"x_nope": 1}]))
-    assert error["data"]["message"] == "Invalid field 'x_nope' in 'res.partner'"
-    error = rpc_error(lambda: odoo.execute_kw("res.partner", "read", [[p["alpha"]], ["x_nope"]]))
-    assert error["data"]["name"] == "builtins.ValueError"
-    assert error["data"]["message"] == "Invalid field 'x_nope' on model 'res.partner'"
-    error = rpc_error(lambda: odoo.execute_kw("account.move", "search", [[("x_nope", "=", "a")]]))
-    assert error["data"]["name"] == "builtins.ValueError"
-    assert error["data"]["message"] == "Invalid field account.move.x_nope in condition ('x_nope', '=', 'a')"
+    assert python_error(lambda: odoo.execute_kw("res.partner", "create", [{"name": "X", "x_nope": 1}])) == (
+        "builtins.ValueError",
+        "Invalid field 'x_nope' in 'res.partner'",
+    )
+    assert python_error(lambda: odoo.execute_kw("res.partner", "write", [[p["alpha"]], {"x_nope": 1}])) == (
+        "builtins.KeyError",
+        "x_nope",
+    )
+    on_model = ("builtins.ValueError", "Invalid field 'x_nope' on 'res.partner'")
+    assert python_error(lambda: odoo.execute_kw("res.partner", "read", [[p["alpha"]], ["name", "x_nope"]])) == on_model
+    assert python_error(lambda: odoo.execute_kw("res.partner", "search_read", [[]], {"fields": ["x_nope"]})) == on_model
+    assert python_error(lambda: odoo.execute_kw("account.move", "search", [[("x_nope", "=", "a")]])) == (
+        "builtins.ValueError",
+        "Invalid field account.move.x_nope in condition ('x_nope', '=', 'a')",
+    )
+    assert python_error(lambda: odoo.execute_kw("res.partner", "search_count", [[("x_nope", "=", 1)]])) == (
+        "builtins.ValueError",
+        "Invalid field res.partner.x_nope in condition ('x_nope', '=', 1)",
+    )
+    assert python_error(lambda: odoo.execute_kw("res.partner", "no_such_method", [[p["alpha"]]])) == (
+        "builtins.AttributeError",
+        "The method 'res.partner.no_such_method' does not exist",
+    )
+
+
+def test_missing_ids_are_skipped_by_read_and_refused_by_write_and_unlink(
+    odoo: odoorpc.ODOO, unique: str, cleanup: Cleanup
+) -> None:
+    p = make_partners(odoo, unique, cleanup)
+    gone = odoo.execute_kw("res.partner", "create", [{"name": f"Gone {unique}"}])
+    odoo.execute_kw("res.partner", "unlink", [[gone]])
+    uid = odoo.env.uid
+    assert odoo.execute_kw("res.partner", "read", [[gone], ["name"]]) == []
+    assert odoo.execute_kw("res.partner", "read", [[p["alpha"], gone], ["name"]]) == [
+        {"id": p["alpha"], "name": f"Alpha {unique}"}
+    ]
+    missing = (
+        "odoo.exceptions.MissingError",
+        f"Record does not exist or has been deleted.\n(Record: res.partner({gone},), User: {uid})",
+    )
+    assert (
+        python_error(lambda: odoo.execute_kw("res.partner", "write", [[p["alpha"], gone], {"phone": "1"}])) == missing
+    )
+    assert python_error(lambda: odoo.execute_kw("res.partner", "write", [[gone, gone + 1], {"phone": "1"}])) == missing
+    assert python_error(lambda: odoo.execute_kw("res.partner", "unlink", [[gone]])) == missing
+    assert read_one(odoo, "res.partner", p["alpha"], ["phone"])["phone"] is False
 
 
 def test_x2many_commands_in_tuple_and_list_form(odoo: odoorpc.ODOO, make_invoice: Any, hst13: int) -> None:

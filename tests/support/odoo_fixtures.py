@@ -6,21 +6,27 @@
 - ``odoo_target``: an :class:`OdooTarget` on the emulator by default, or on the real Odoo named
   by ``ODOO_URL``, ``ODOO_DB``, ``ODOO_USER`` and ``ODOO_PASSWORD`` (all four must be set). The
   contract suite runs against it, so the same checks hold the emulator to a real Odoo.
+  ``ODOO_PG_DSN`` (optional) is the real Odoo's PostgreSQL, for the one check that needs an
+  operator's SQL (a unique index); without it that check is skipped on a real Odoo.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import odoorpc
+import psycopg
 import pytest
+from psycopg import sql
 
 from cdc_consumer.emulator import OdooEmulator
 
 REAL_ODOO_VARIABLES = ("ODOO_URL", "ODOO_DB", "ODOO_USER", "ODOO_PASSWORD")
+REAL_ODOO_SQL_VARIABLE = "ODOO_PG_DSN"
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,7 @@ class OdooTarget:
         url: the base URL (``http://host:port``).
         database, login, password: the credentials odoorpc logs in with.
         emulator: the emulator behind the URL, or ``None`` for a real Odoo.
+        sql_dsn: the real Odoo's PostgreSQL (``ODOO_PG_DSN``), or ``""``.
     """
 
     url: str
@@ -38,6 +45,7 @@ class OdooTarget:
     login: str
     password: str
     emulator: OdooEmulator | None = None
+    sql_dsn: str = ""
 
     @property
     def is_emulator(self) -> bool:
@@ -67,6 +75,30 @@ class OdooTarget:
             client.login(self.database, self.login, self.password)
         return client
 
+    @contextmanager
+    def unique_index(self, model: str, field: str, name: str) -> Iterator[None]:
+        """An operator's partial unique index ``name`` on ``model.field`` while the block runs.
+
+        Odoo offers no RPC for it, so on a real Odoo it is SQL on ``ODOO_PG_DSN`` (the test is
+        skipped without it); on the emulator it is the emulator's in-process equivalent, dropped
+        with the field.
+        """
+        if self.emulator is not None:
+            self.emulator.add_unique_index(model, field, name)
+            yield
+            return
+        if not self.sql_dsn:
+            pytest.skip(f"a unique index on a real Odoo needs SQL access: set {REAL_ODOO_SQL_VARIABLE}")
+        table, column, index = sql.Identifier(model.replace(".", "_")), sql.Identifier(field), sql.Identifier(name)
+        with psycopg.connect(self.sql_dsn, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("CREATE UNIQUE INDEX {} ON {} ({}) WHERE {} IS NOT NULL").format(index, table, column, column)
+            )
+            try:
+                yield
+            finally:
+                conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(index))
+
 
 @pytest.fixture
 def odoo_emulator() -> Iterator[OdooEmulator]:
@@ -92,6 +124,7 @@ def odoo_target(request: pytest.FixtureRequest) -> OdooTarget:
             database=os.environ["ODOO_DB"],
             login=os.environ["ODOO_USER"],
             password=os.environ["ODOO_PASSWORD"],
+            sql_dsn=os.environ.get(REAL_ODOO_SQL_VARIABLE, ""),
         )
     emulator: OdooEmulator = request.getfixturevalue("odoo_emulator")
     return OdooTarget(

@@ -102,7 +102,7 @@ def test_manual_fields_are_added_and_removed(odoo: OdooEmulator) -> None:
     with pytest.raises(ValidationError, match="must have a name that starts with 'x_'"):
         odoo.execute("ir.model.fields", "create", {**vals, "name": "src"})
     odoo.execute("ir.model.fields", "unlink", [field_id])
-    with pytest.raises(PythonError, match=r"^Invalid field 'x_src' on model 'account\.move'$"):
+    with pytest.raises(PythonError, match=r"^Invalid field 'x_src' on 'account\.move'$"):
         odoo.execute("account.move", "read", [move], ["x_src"])
     with pytest.raises(UserError, match="module data"):
         odoo.execute(
@@ -216,7 +216,8 @@ def test_an_operator_unique_index_rolls_a_batch_back_whole(odoo: OdooEmulator) -
     with pytest.raises(ValidationError) as caught:
         odoo.execute("account.move", "create", [{**vals, "x_src": "k2"}, {**vals, "x_src": "k1"}])
     assert caught.value.message == (
-        f'duplicate key value violates unique constraint "{constraint}"\nDETAIL:  Key (x_src)=(k1) already exists.'
+        "The operation cannot be completed: "
+        f'duplicate key value violates unique constraint "{constraint}"\nDETAIL:  Key (x_src)=(k1) already exists.\n'
     )
     assert len(odoo.db["account.move"].rows) == before
     other = invoice(odoo, ("b", 1))

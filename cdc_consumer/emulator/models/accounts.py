@@ -66,9 +66,8 @@ class AccountAccount(Model):
     }
 
     def display_name_of(self, rid: int) -> str:
-        """``code name``, as Odoo shows accounts."""
-        row = self.rows[rid]
-        return f"{row.get('code') or ''} {row.get('name') or ''}".strip()
+        """The account's name: Odoo 19 adds the code only in the UI's formatted display."""
+        return str(self.rows[rid].get("name") or "")
 
     def after_change(self, env: Env, ids: list[int], vals: dict[str, Any], created: bool) -> None:
         """Check the code's characters, then its uniqueness within each company."""

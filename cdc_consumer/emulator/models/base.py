@@ -215,7 +215,9 @@ class IrModelFields(Model):
             vals["model_id"] = next(iter(found), False)
         name = vals.get("name") or ""
         if vals.get("state", "manual") == "manual" and not name.startswith("x_"):
-            raise ValidationError("Custom fields must have a name that starts with 'x_'!")
+            raise ValidationError(
+                "The operation cannot be completed: Custom fields must have a name that starts with 'x_'!"
+            )
         ttype = vals.get("ttype")
         if ttype not in MANUAL_TYPES:
             raise UserError(f"The field type {ttype!r} is not supported by this server for custom fields.")
@@ -294,8 +296,9 @@ class IrModelConstraint(Model):
     def create(self, env: Env, vals_list: Any) -> int | list[int]:
         """Refused with Odoo's access text: no group allows it."""
         raise AccessError(
-            "You are not allowed to create 'Model Constraint' (ir.model.constraint) records. "
-            "No group currently allows this operation."
+            "You are not allowed to create 'Model Constraint' (ir.model.constraint) records.\n\n"
+            "No group currently allows this operation.\n\n"
+            "Contact your administrator to request access if necessary."
         )
 
 
