@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from ..orm import Model
-from . import accounts, base, moves, payments
+from . import accounts, base, moves, payments, reversals
 
-ALL_MODELS: tuple[type[Model], ...] = base.MODELS + accounts.MODELS + moves.MODELS + payments.MODELS
+ALL_MODELS: tuple[type[Model], ...] = base.MODELS + accounts.MODELS + moves.MODELS + payments.MODELS + reversals.MODELS

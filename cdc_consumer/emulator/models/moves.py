@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from ..errors import PythonError, UserError
 from ..fields import Field, empty
 from ..money import CENT, ZERO, Line, Tax, compute
-from ..orm import Env, Model, current_company, record_method
+from ..orm import Env, Model, RecomputedModel, current_company, record_method
 
 MOVE_TYPES = (
     ("entry", "Journal Entry"),
@@ -37,6 +37,8 @@ TYPE_NAMES = {
 INVOICE_TYPES = frozenset(t for t, _ in MOVE_TYPES if t != "entry")
 SALE_TYPES = frozenset({"out_invoice", "out_refund", "out_receipt"})
 REFUND_TYPES = frozenset({"out_refund", "in_refund"})
+#: Invoices a reversal alone settles as ``reversed`` (a credit note it settles is ``paid``).
+REVERSIBLE_TYPES = frozenset({"out_invoice", "out_receipt", "in_invoice", "in_receipt"})
 #: Moves whose product lines are credits (revenue) and receivable line a debit.
 CREDIT_PRODUCT_TYPES = frozenset({"out_invoice", "out_receipt", "in_refund"})
 PAYMENT_STATES = (
@@ -86,7 +88,7 @@ def posted_readonly(fields: list[str]) -> UserError:
     return UserError(f"You cannot modify the following readonly fields on a posted move: {', '.join(fields)}")
 
 
-class AccountMove(Model):
+class AccountMove(RecomputedModel):
     """Invoices, credit notes and entries; numbered from the journal at post."""
 
     _name = "account.move"
@@ -151,10 +153,6 @@ class AccountMove(Model):
         "tax_totals": Field("binary", "Invoice Totals", compute="tax_totals_of", store=False),
     }
 
-    def __init__(self, db: Any) -> None:
-        super().__init__(db)
-        self.dirty: set[int] = set()
-
     # ------------------------------------------------------------------ computed values
 
     def display_name_of(self, rid: int) -> str:
@@ -217,24 +215,18 @@ class AccountMove(Model):
             self.dirty.update(ids)
 
     def before_unlink(self, env: Env, ids: list[int]) -> None:
-        """Posted moves are never deleted."""
+        """Posted moves are never deleted; a deleted move leaves its payments unreconciled."""
         if any(self.rows[rid]["state"] == "posted" for rid in ids):
             raise UserError(POSTED_DELETE)
-
-    def forget_pending(self) -> None:
-        """Nothing left to recompute after a rollback."""
-        self.dirty.clear()
+        payments = self.db["account.payment"]
+        for rid in ids:
+            self.unreconcile(rid)
+            for pid in self.rows[rid].get("matched_payment_ids") or []:
+                if pid in payments.rows:
+                    others = [m for m in payments.rows[pid].get("reconciled_invoice_ids") or [] if m != rid]
+                    payments.update(pid, {"reconciled_invoice_ids": others})
 
     # ------------------------------------------------------------------ recomputation
-
-    def flush(self, env: Env) -> None:
-        """Recompute the moves whose lines, currency or payments changed."""
-        while self.dirty:
-            pending = sorted(self.dirty)
-            self.dirty.clear()
-            for rid in pending:
-                if rid in self.rows:
-                    self._recompute(rid)
 
     def _tax(self, tid: int) -> Tax:
         row = self.db["account.tax"].rows[tid]
@@ -251,7 +243,8 @@ class AccountMove(Model):
         rounding = currency.get("rounding")
         return Decimal(rounding) if rounding else CENT
 
-    def _recompute(self, rid: int) -> None:
+    def recompute(self, rid: int) -> None:
+        """Lines, taxes, totals, residual and payment state of one move, from its product lines."""
         row = self.rows[rid]
         lines = self.db["account.move.line"]
         all_lines = lines.order(list(lines._index["move_id"].get(rid, ())), None)
@@ -287,8 +280,7 @@ class AccountMove(Model):
         if move_type == "entry":
             return
         self._sync_tax_lines(rid, all_lines, totals.by_tax, sign, common)
-        paid = row.get("__paid", ZERO) + row.get("__reversed", ZERO)
-        residual = totals.total - paid if row["state"] == "posted" else totals.total
+        residual = totals.total - paid_amount(row) - row.get("__reversed", ZERO)
         self._sync_receivable_line(rid, all_lines, totals.total, residual, sign, common)
         doc_sign = Decimal(-1) if move_type in REFUND_TYPES else Decimal(1)
         self.update(
@@ -301,18 +293,10 @@ class AccountMove(Model):
                 "amount_untaxed_signed": doc_sign * totals.untaxed,
                 "amount_total_signed": doc_sign * totals.total,
                 "amount_residual_signed": doc_sign * residual,
-                "payment_state": self._payment_state(row, residual, rounding),
+                "payment_state": payment_state(row, totals.total, residual, rounding),
             },
         )
-
-    def _payment_state(self, row: dict[str, Any], residual: Decimal, rounding: Decimal) -> str:
-        if row["state"] != "posted" or row.get("move_type") == "entry":
-            return "not_paid"
-        if abs(residual) < rounding / 2:
-            return "reversed" if row.get("__reversed") else "paid"
-        if row.get("__paid") or row.get("__reversed"):
-            return "partial"
-        return "not_paid"
+        self.db["account.payment"].touch(row.get("matched_payment_ids") or [])  # type: ignore[attr-defined]
 
     def _sync_tax_lines(
         self, rid: int, all_lines: list[int], by_tax: dict[int, Decimal], sign: Decimal, common: dict[str, Any]
@@ -414,11 +398,18 @@ class AccountMove(Model):
             changes["date"] = date
             if not row.get("name"):
                 changes["name"] = self._next_name(row, date)
+            if row.get("move_type") == "out_invoice" and not row.get("payment_reference"):
+                changes["payment_reference"] = changes.get("name") or row.get("name")
             if journals.rows[row["journal_id"]].get("restrict_mode_hash_table") and not row.get("inalterable_hash"):
                 digest = hashlib.sha256(f"{rid}:{changes.get('name') or row.get('name')}".encode()).hexdigest()
                 changes["inalterable_hash"] = digest
             self.update(rid, changes)
             self.dirty.add(rid)
+        self.flush(env)
+        for rid in ordered:
+            original = self.rows[rid].get("reversed_entry_id")
+            if original and self.rows[original]["state"] == "posted":
+                self.reconcile_reversal(original, rid)
         self.flush(env)
         return False
 
@@ -427,28 +418,44 @@ class AccountMove(Model):
         if row.get("inalterable_hash"):
             raise UserError("You cannot reset to draft a locked journal entry.")
         self._check_lock_date(rid)
-        self._unreconcile(rid)
         self.update(rid, {"state": "draft"})
         self.dirty.add(rid)
 
-    def _unreconcile(self, rid: int) -> None:
+    def unreconcile(self, rid: int) -> None:
+        """Undo the move's reconciliations with payments and with its reversal counterpart.
+
+        The payments keep the move in ``reconciled_invoice_ids`` (as Odoo 19 shows it after a
+        cancel) but are recomputed: no longer reconciled, back ``in_process``.
+        """
         row = self.rows[rid]
-        payments = self.db["account.payment"]
-        for pid in row.get("matched_payment_ids") or []:
-            if pid in payments.rows:
-                others = [m for m in payments.rows[pid].get("reconciled_invoice_ids") or [] if m != rid]
-                payments.update(pid, {"reconciled_invoice_ids": others, "is_reconciled": False})
         counterpart = row.get("reversed_entry_id") or next(
             iter(self._one2many(rid, self.fields["reversal_move_ids"])), None
         )
         if row.get("__reversed") and counterpart in self.rows:
             self.update(counterpart, {"__reversed": ZERO})
             self.dirty.add(counterpart)
-        self.update(rid, {"__paid": ZERO, "__reversed": ZERO, "matched_payment_ids": []})
+        self.db["account.payment"].touch(pid for pid, _amount in row.get("__payments") or [])  # type: ignore[attr-defined]
+        self.update(rid, {"__payments": [], "__reversed": ZERO})
+        self.dirty.add(rid)
+
+    def forget_payment(self, pid: int) -> None:
+        """Undo a deleted payment's reconciliations."""
+        for rid in self.db["account.payment"].rows[pid].get("reconciled_invoice_ids") or []:
+            row = self.rows.get(rid)
+            if row is None:
+                continue
+            self.update(
+                rid,
+                {
+                    "__payments": [pair for pair in row.get("__payments") or [] if pair[0] != pid],
+                    "matched_payment_ids": [m for m in row.get("matched_payment_ids") or [] if m != pid],
+                },
+            )
+            self.dirty.add(rid)
 
     @record_method
     def button_draft(self, env: Env, ids: list[int]) -> None:
-        """Reset posted or cancelled moves to draft (their payments are unreconciled)."""
+        """Reset posted or cancelled moves to draft; Odoo 19 keeps their reconciliations."""
         ids = self.existing(ids)
         if any(self.rows[rid]["state"] not in ("posted", "cancel") for rid in ids):
             raise UserError("Only posted/cancelled journal entries can be reset to draft.")
@@ -457,7 +464,7 @@ class AccountMove(Model):
 
     @record_method
     def button_cancel(self, env: Env, ids: list[int]) -> None:
-        """Cancel drafts; a posted move is reset to draft first (Odoo 19)."""
+        """Cancel drafts, unreconciled; a posted move is reset to draft first (Odoo 19)."""
         ids = self.existing(ids)
         for rid in ids:
             state = self.rows[rid]["state"]
@@ -465,22 +472,24 @@ class AccountMove(Model):
                 self._reset_to_draft(rid)
             elif state != "draft":
                 raise UserError("Only draft journal entries can be cancelled.")
+            self.unreconcile(rid)
             self.update(rid, {"state": "cancel"})
-            self.dirty.add(rid)
 
     # ------------------------------------------------------------------ used by payments and reversals
 
     def register_payment(self, rid: int, amount: Decimal, payment_id: int) -> None:
-        """Reconcile ``amount`` of a payment with the move."""
+        """Reconcile ``amount`` of a payment with the move (posted or draft: Odoo 19 takes both)."""
         row = self.rows[rid]
         matched = list(row.get("matched_payment_ids") or [])
         if payment_id not in matched:
             matched.append(payment_id)
-        self.update(rid, {"__paid": row.get("__paid", ZERO) + amount, "matched_payment_ids": matched})
+        applied = [*(row.get("__payments") or []), [payment_id, amount]]
+        self.update(rid, {"__payments": applied, "matched_payment_ids": matched})
         self.dirty.add(rid)
 
     def reconcile_reversal(self, original: int, reversal: int) -> None:
-        """Reconcile a posted reversal with its original move (both become ``reversed``)."""
+        """Reconcile a posted reversal with its posted original (Odoo does it when the reversal is
+        posted): the invoice becomes ``reversed``, the credit note ``paid``."""
         amount = min(self.rows[original]["amount_residual"], self.rows[reversal]["amount_residual"])
         for rid in (original, reversal):
             self.update(rid, {"__reversed": self.rows[rid].get("__reversed", ZERO) + amount})
@@ -637,6 +646,31 @@ class AccountMoveLine(Model):
         if any(moves.rows[mid]["state"] == "posted" for mid in move_ids if mid in moves.rows):
             raise UserError(POSTED_DELETE)
         moves.dirty.update(move_ids)  # type: ignore[attr-defined]
+
+
+def paid_amount(row: dict[str, Any]) -> Decimal:
+    """What payments reconciled with a move (its ``__payments`` pairs of payment id, amount)."""
+    return sum((Decimal(amount) for _pid, amount in row.get("__payments") or []), ZERO)
+
+
+def payment_state(row: dict[str, Any], total: Decimal, residual: Decimal, rounding: Decimal) -> str:
+    """Odoo 19's ``payment_state`` of a move.
+
+    Invoices qualify when posted, or draft with a non-zero total (Odoo 19 lets drafts be paid).
+    Settled by payments → ``paid``; settled by a reversal alone → ``reversed`` for an invoice,
+    ``paid`` for the credit note; settled with nothing reconciled (a zero total) → ``paid``.
+    """
+    qualifies = row.get("move_type") in INVOICE_TYPES and (
+        row["state"] == "posted" or (row["state"] == "draft" and total != 0)
+    )
+    if not qualifies:
+        return "not_paid"
+    paid, reversed_ = bool(row.get("__payments")), bool(row.get("__reversed"))
+    if abs(residual) < rounding / 2:
+        if reversed_ and not paid and row.get("move_type") in REVERSIBLE_TYPES:
+            return "reversed"
+        return "paid"
+    return "partial" if paid or reversed_ else "not_paid"
 
 
 def _amounts(balance: Decimal) -> dict[str, Decimal]:

@@ -1,44 +1,38 @@
-"""Payments and reversals: ``account.payment.register`` (the wizard), ``account.payment`` and
-``account.move.reversal``, driven through ``active_model`` / ``active_ids`` like the UI does."""
+"""Payments: ``account.payment`` and the "Register Payment" wizard ``account.payment.register``,
+driven through ``active_model`` / ``active_ids`` like the UI does.
+
+A payment's ``state`` and ``is_reconciled`` follow its invoices as Odoo 19 Community computes
+them: ``paid`` once every invoice it is reconciled with is paid, else ``in_process``; reconciled
+when all of its amount went to invoices.
+"""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ..errors import UserError
+from ..errors import UserError, ValidationError
 from ..fields import Field, to_decimal
 from ..money import ZERO
-from ..orm import Env, Model, context_today, current_company, normalize_ids, record_method
+from ..orm import Env, Model, RecomputedModel, context_today, current_company, record_method
 from .moves import AccountMove
+from .wizards import active_moves, window
+
+NOTHING_TO_PAY = (
+    "There's nothing left to pay for the selected journal items, so no payment registration is necessary. "
+    "You've got your finances under control like a boss!"
+)
+#: Odoo 19's refusal to delete a confirmed payment (the text of the check it trips over).
+CONFIRMED_DELETE = "A payment with an outstanding account cannot be confirmed without having a journal entry."
 
 
-def _active_moves(env: Env, what: str) -> list[int]:
-    """The moves the wizard was opened on (``active_model``/``active_ids``)."""
-    model = env.context.get("active_model")
-    ids = normalize_ids(env.context.get("active_ids") or env.context.get("active_id") or [])
-    if model == "account.move":
-        return env["account.move"].existing(ids)
-    if model == "account.move.line":
-        lines = env["account.move.line"]
-        return list(dict.fromkeys(lines.rows[lid]["move_id"] for lid in lines.existing(ids)))
-    raise UserError(f"The {what} wizard should only be called on account.move or account.move.line records.")
+def _memo(invoices: list[dict[str, Any]]) -> str | bool:
+    """The payment's memo: each invoice's payment reference (its number once posted), else its
+    ``ref``, else its number."""
+    labels = {row.get("payment_reference") or row.get("ref") or row.get("name") for row in invoices}
+    return ", ".join(sorted(label for label in labels if label)) or False
 
 
-def _window(model: str, ids: list[int], name: str) -> dict[str, Any]:
-    action: dict[str, Any] = {
-        "name": name,
-        "type": "ir.actions.act_window",
-        "res_model": model,
-        "context": {"create": False},
-    }
-    if len(ids) == 1:
-        action.update(view_mode="form", res_id=ids[0])
-    else:
-        action.update(view_mode="list,form", domain=[["id", "in", ids]])
-    return action
-
-
-class AccountPayment(Model):
+class AccountPayment(RecomputedModel):
     """Payments; those made by the wizard are reconciled with their invoices."""
 
     _name = "account.payment"
@@ -83,6 +77,25 @@ class AccountPayment(Model):
         """The number, or ``Draft Payment``."""
         return str(self.rows[rid].get("name") or "Draft Payment")
 
+    def recompute(self, rid: int) -> None:
+        """A confirmed payment's state and ``is_reconciled`` from the invoices it went to."""
+        row = self.rows[rid]
+        if row["state"] not in ("in_process", "paid"):
+            return
+        moves = self.db["account.move"]
+        invoices = [moves.rows[m] for m in row.get("reconciled_invoice_ids") or [] if m in moves.rows]
+        applied = sum((to_decimal(a) for inv in invoices for pid, a in inv.get("__payments") or [] if pid == rid), ZERO)
+        paid = bool(invoices) and all(inv["payment_state"] == "paid" for inv in invoices)
+        self.update(rid, {"state": "paid" if paid else "in_process", "is_reconciled": applied == row["amount"]})
+
+    def before_unlink(self, env: Env, ids: list[int]) -> None:
+        """Only draft payments are deleted; their reconciliations go with them."""
+        if any(self.rows[rid]["state"] in ("in_process", "paid") for rid in ids):
+            raise ValidationError(CONFIRMED_DELETE)
+        moves: AccountMove = env["account.move"]  # type: ignore[assignment]
+        for rid in ids:
+            moves.forget_payment(rid)
+
     def confirm(self, rid: int) -> None:
         """Number the payment from its journal and put it in process."""
         row = self.rows[rid]
@@ -97,10 +110,17 @@ class AccountPayment(Model):
         for rid in self.existing(ids):
             if self.rows[rid]["state"] == "draft":
                 self.confirm(rid)
+                self.dirty.add(rid)
+
+    @record_method
+    def action_draft(self, env: Env, ids: list[int]) -> None:
+        """Back to draft; Odoo 19 keeps the reconciliations (until the payment is deleted)."""
+        for rid in self.existing(ids):
+            self.update(rid, {"state": "draft"})
 
 
 class AccountPaymentRegister(Model):
-    """The "Register Payment" wizard on posted invoices."""
+    """The "Register Payment" wizard on invoices, posted or draft (Odoo 19 pays drafts too)."""
 
     _name = "account.payment.register"
     _description = "Pay"
@@ -120,14 +140,10 @@ class AccountPaymentRegister(Model):
     def prepare_create(self, env: Env, vals: dict[str, Any]) -> dict[str, Any]:
         """Take the invoices from the context and default the amount to what is left to pay."""
         moves: AccountMove = env["account.move"]  # type: ignore[assignment]
-        move_ids = _active_moves(env, "register payment")
-        if any(moves.rows[mid]["state"] != "posted" for mid in move_ids):
-            raise UserError("You can only register payment for posted journal items.")
+        move_ids = active_moves(env, "register payment")
         residual = sum((moves.rows[mid]["amount_residual"] for mid in move_ids), ZERO)
         if not residual:
-            raise UserError(
-                "You can't register a payment because there is nothing left to pay on the selected journal items."
-            )
+            raise UserError(NOTHING_TO_PAY)
         lines = env["account.move.line"]
         receivable = [
             lid
@@ -142,7 +158,7 @@ class AccountPaymentRegister(Model):
         vals.setdefault("amount", residual)
         vals.setdefault("currency_id", first["currency_id"])
         vals.setdefault("partner_id", first.get("partner_id") or False)
-        vals.setdefault("communication", " ".join(str(moves.rows[mid].get("name") or "") for mid in move_ids))
+        vals.setdefault("communication", _memo([moves.rows[mid] for mid in move_ids]))
         vals["line_ids"] = [(6, 0, receivable)]
         return vals
 
@@ -181,103 +197,11 @@ class AccountPaymentRegister(Model):
                     moves.register_payment(mid, take, payment_id)
                     reconciled.append(mid)
                     remaining -= take
-            payments.update(payment_id, {"reconciled_invoice_ids": reconciled, "is_reconciled": remaining == 0})
+            payments.update(payment_id, {"reconciled_invoice_ids": reconciled})
+            payments.touch([payment_id])
             created.append(payment_id)
         moves.flush(env)
-        return _window("account.payment", created, "Payments")
+        return window("account.payment", created, "Payments", {"create": False})
 
 
-class AccountMoveReversal(Model):
-    """The "Reverse" wizard: a draft credit note, or a posted one reconciled with the original."""
-
-    _name = "account.move.reversal"
-    _description = "Account Move Reversal"
-    _fields_spec: ClassVar[dict[str, Field]] = {
-        "move_ids": Field("many2many", "Moves", relation="account.move"),
-        "new_move_ids": Field("many2many", "New Moves", relation="account.move"),
-        "reason": Field("char", "Reason displayed on Credit Note"),
-        "date": Field("date", "Reversal date", default=context_today),
-        "journal_id": Field("many2one", "Journal", relation="account.journal"),
-        "company_id": Field("many2one", "Company", relation="res.company", default=current_company),
-    }
-
-    def prepare_create(self, env: Env, vals: dict[str, Any]) -> dict[str, Any]:
-        """Only posted moves can be reversed; they come from the context unless given."""
-        if "move_ids" not in vals:
-            vals["move_ids"] = [(6, 0, _active_moves(env, "reversal"))]
-        return vals
-
-    def after_change(self, env: Env, ids: list[int], vals: dict[str, Any], created: bool) -> None:
-        """Refuse moves that are not posted."""
-        moves = env["account.move"]
-        for rid in ids:
-            if any(moves.rows[mid]["state"] != "posted" for mid in self.rows[rid].get("move_ids") or []):
-                raise UserError("You can only reverse posted moves.")
-
-    @record_method
-    def refund_moves(self, env: Env, ids: list[int]) -> dict[str, Any]:
-        """Create draft credit notes (``ref`` ``Reversal of: <name>, <reason>``)."""
-        return self._reverse(env, self.existing(ids), modify=False)
-
-    @record_method
-    def modify_moves(self, env: Env, ids: list[int]) -> dict[str, Any]:
-        """Post reconciled credit notes (originals become ``reversed``) and draft copies."""
-        return self._reverse(env, self.existing(ids), modify=True)
-
-    @record_method
-    def reverse_moves(self, env: Env, ids: list[int], is_modify: bool = False) -> dict[str, Any]:
-        """``refund_moves`` or, with ``is_modify``, ``modify_moves``."""
-        return self._reverse(env, self.existing(ids), modify=bool(is_modify))
-
-    def _reverse(self, env: Env, ids: list[int], modify: bool) -> dict[str, Any]:
-        moves: AccountMove = env["account.move"]  # type: ignore[assignment]
-        moves.flush(env)
-        refunds: list[int] = []
-        copies: list[int] = []
-        for wid in ids:
-            wizard = self.rows[wid]
-            for mid in wizard.get("move_ids") or []:
-                refund = moves.create_records(env, [self._refund_values(moves, wizard, mid, env)])[0]
-                refunds.append(refund)
-                if modify:
-                    moves.flush(env)
-                    moves.action_post(env, [refund])
-                    moves.reconcile_reversal(mid, refund)
-                    copies.extend(moves.create_records(env, [moves.copy_values(mid)]))
-            self.update(wid, {"new_move_ids": refunds + copies})
-        moves.flush(env)
-        if modify:
-            return _window("account.move", copies, "Reverse Moves")
-        return _window("account.move", refunds, "Reverse Moves")
-
-    @staticmethod
-    def _refund_values(moves: AccountMove, wizard: dict[str, Any], mid: int, env: Env) -> dict[str, Any]:
-        original = moves.rows[mid]
-        reason = wizard.get("reason")
-        name = original.get("name") or ""
-        kinds = {
-            "out_invoice": "out_refund",
-            "out_refund": "out_invoice",
-            "in_invoice": "in_refund",
-            "in_refund": "in_invoice",
-        }
-        date = wizard.get("date") or env.today()
-        lines = env["account.move.line"]
-        return {
-            "move_type": kinds.get(original["move_type"], "entry"),
-            "partner_id": original.get("partner_id") or False,
-            "currency_id": original["currency_id"],
-            "journal_id": wizard.get("journal_id") or original["journal_id"],
-            "invoice_date": date,
-            "invoice_date_due": date,
-            "date": date,
-            "ref": f"Reversal of: {name}, {reason}" if reason else f"Reversal of: {name}",
-            "reversed_entry_id": mid,
-            "invoice_line_ids": [
-                (0, 0, lines.copy_values(lid))
-                for lid in moves.value(mid, "invoice_line_ids")  # type: ignore[attr-defined]
-            ],
-        }
-
-
-MODELS: tuple[type[Model], ...] = (AccountPayment, AccountPaymentRegister, AccountMoveReversal)
+MODELS: tuple[type[Model], ...] = (AccountPayment, AccountPaymentRegister)
