@@ -54,11 +54,12 @@ SALE_TAXES = (
     ("14% HST", "14", "percent"),
     ("15% HST", "15", "percent"),
 )
+#: Group taxes as Odoo 19's ``ca_2023`` names them; a group reports ``amount`` 100.0.
 GROUP_TAXES = (
-    ("5% GST + 6% PST SK", ("5% GST", "6% PST SK")),
-    ("5% GST + 7% PST BC", ("5% GST", "7% PST BC")),
-    ("5% GST + 7% PST MB", ("5% GST", "7% PST MB")),
-    ("5% GST + 9.975% QST", ("5% GST", "9.975% QST")),
+    ("11% GST+PST SK", ("5% GST", "6% PST SK")),
+    ("12% GST+PST BC", ("5% GST", "7% PST BC")),
+    ("12% GST+PST MB", ("5% GST", "7% PST MB")),
+    ("14.975% GST+QST", ("5% GST", "9.975% QST")),
 )
 OTHER_SALE_TAXES = (("0% Int", "0"), ("0% Exempt", "0"))
 PURCHASE_TAXES = (("5% GST", "5"), ("13% HST", "13"), ("15% HST", "15"))
@@ -193,7 +194,7 @@ def _seed_taxes(env: Env, country: int) -> None:
             "account.tax",
             {
                 "name": label,
-                "amount": Decimal(0),
+                "amount": Decimal(100),
                 "amount_type": "group",
                 "type_tax_use": "sale",
                 "country_id": country,

@@ -56,8 +56,19 @@ def test_ca_2023_sale_taxes(odoo: odoorpc.ODOO, hst13: int) -> None:
         "price_include": False,
         "active": True,
     }
-    groups = odoo.execute_kw("account.tax", "search", [[("type_tax_use", "=", "sale"), ("amount_type", "=", "group")]])
-    assert groups
+    groups = odoo.execute_kw(
+        "account.tax",
+        "search_read",
+        [[("type_tax_use", "=", "sale"), ("amount_type", "=", "group")]],
+        {"fields": ["amount", "children_tax_ids"]},
+    )
+    assert {group["amount"] for group in groups} == {100.0}
+    children = {tuple(sorted(tax_rates(odoo, group["children_tax_ids"]))) for group in groups}
+    assert children == {(5.0, 6.0), (5.0, 7.0), (5.0, 9.975)}
+
+
+def tax_rates(odoo: odoorpc.ODOO, tax_ids: list[int]) -> list[float]:
+    return [row["amount"] for row in odoo.execute_kw("account.tax", "read", [tax_ids, ["amount"]])]
 
 
 def test_account_codes(odoo: odoorpc.ODOO, unique: str, cleanup: Cleanup) -> None:

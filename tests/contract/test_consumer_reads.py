@@ -88,3 +88,44 @@ def test_invoice_lines_by_income_account(
     ]
     total = sum((Decimal(str(line["price_subtotal"])) for line in lines), Decimal(0))
     assert total == Decimal("87.49")
+
+
+def test_partners_by_source_user_then_by_email_case_insensitively(
+    odoo: odoorpc.ODOO, manual_field: Callable[[str], str], unique: str, cleanup: Cleanup
+) -> None:
+    user_field = manual_field("res.partner")
+    tagged, by_mail, archived = odoo.execute_kw(
+        "res.partner",
+        "create",
+        [
+            [
+                {"name": f"Tagged {unique}", "customer_rank": 1, user_field: f"u1-{unique}"},
+                {"name": f"Mail {unique}", "email": f"Billing.{unique}@Example.com"},
+                {"name": f"Gone {unique}", "email": f"gone.{unique}@example.com", "active": False},
+            ]
+        ],
+    )
+    cleanup.add("res.partner", [tagged, by_mail, archived])
+    rows = odoo.execute_kw(
+        "res.partner",
+        "search_read",
+        [[(user_field, "in", [f"u1-{unique}", f"u2-{unique}"])]],
+        {"fields": [user_field], "order": "id"},
+    )
+    assert rows == [{"id": tagged, user_field: f"u1-{unique}"}]
+    emails = [f"billing.{unique}@example.com".lower(), f"gone.{unique}@example.com", f"none.{unique}@example.com"]
+    domain = ["|"] * (len(emails) - 1) + [("email", "=ilike", email) for email in emails]
+    rows = odoo.execute_kw("res.partner", "search_read", [domain], {"fields": ["email", user_field], "order": "id"})
+    assert rows == [{"id": by_mail, "email": f"Billing.{unique}@Example.com", user_field: False}]
+
+
+def test_bootstrap_finds_its_fields_by_model_and_name(odoo: odoorpc.ODOO, manual_field: Callable[[str], str]) -> None:
+    name = manual_field("account.move")
+    rows = odoo.execute_kw(
+        "ir.model.fields",
+        "search_read",
+        [[("model", "=", "account.move"), ("name", "in", [name, "x_no_such_field"])]],
+        {"fields": ["name"]},
+    )
+    assert [row["name"] for row in rows] == [name]
+    assert odoo.execute_kw("ir.model", "search", [[("model", "=", "account.move")]])

@@ -177,3 +177,15 @@ def test_invoice_lines_read_back(odoo: odoorpc.ODOO, make_invoice: Callable[...,
     assert line["tax_ids"] == [hst13]
     assert line["move_id"][0] == move
     assert line["display_type"] == "product"
+
+
+def test_a_batch_post_numbers_by_date_then_reference(odoo: odoorpc.ODOO, make_invoice: Callable[..., int]) -> None:
+    later = make_invoice(ref="A", invoice_date="2026-01-20")
+    second = make_invoice(ref="C", invoice_date="2026-01-10")
+    first = make_invoice(ref="B", invoice_date="2026-01-10")
+    third = make_invoice(ref="D", invoice_date="2026-01-10")
+    moves = [later, second, first, third]
+    assert odoo.execute_kw("account.move", "action_post", [moves]) is False
+    names = {row["id"]: row["name"] for row in odoo.execute_kw("account.move", "read", [moves, ["name"]])}
+    numbers = [int(names[move].rsplit("/", 1)[1]) for move in (first, second, third, later)]
+    assert numbers == list(range(numbers[0], numbers[0] + 4))
