@@ -189,3 +189,17 @@ def test_a_batch_post_numbers_by_date_then_reference(odoo: odoorpc.ODOO, make_in
     names = {row["id"]: row["name"] for row in odoo.execute_kw("account.move", "read", [moves, ["name"]])}
     numbers = [int(names[move].rsplit("/", 1)[1]) for move in (first, second, third, later)]
     assert numbers == list(range(numbers[0], numbers[0] + 4))
+
+
+def test_lifecycle_refusals(odoo: odoorpc.ODOO, make_invoice: Callable[..., int]) -> None:
+    move = make_invoice()
+    error = rpc_error(lambda: odoo.execute_kw("account.move", "button_draft", [[move]]))
+    assert error["data"]["message"] == "Only posted/cancelled journal entries can be reset to draft."
+    odoo.execute_kw("account.move", "button_cancel", [[move]])
+    error = rpc_error(lambda: odoo.execute_kw("account.move", "button_cancel", [[move]]))
+    assert error["data"]["message"] == "Only draft journal entries can be cancelled."
+    error = rpc_error(lambda: odoo.execute_kw("account.move", "action_post", [[move]]))
+    assert (error["data"]["name"], error["data"]["message"]) == (
+        "odoo.exceptions.UserError",
+        f"The entry False (id {move}) must be in draft.",
+    )

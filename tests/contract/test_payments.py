@@ -232,3 +232,24 @@ def test_modify_moves_reverses_the_invoice_and_opens_a_draft_copy(
         "payment_state": "not_paid",
         "amount_residual": 113.0,
     }
+
+
+def test_only_posted_moves_are_reversed(
+    odoo: odoorpc.ODOO, make_invoice: Callable[..., int], sale_journal: int
+) -> None:
+    move = make_invoice()
+    error = rpc_error(lambda: reverse(odoo, move, sale_journal, "refund_moves"))
+    assert (error["data"]["name"], error["data"]["message"]) == (
+        "odoo.exceptions.UserError",
+        "To reverse a journal entry, it has to be posted first.",
+    )
+
+
+def test_wizards_need_moves_in_their_context(odoo: odoorpc.ODOO, customer: int, bank_journal: int) -> None:
+    context = {"context": {"active_model": "res.partner", "active_ids": [customer]}}
+    error = rpc_error(
+        lambda: odoo.execute_kw("account.payment.register", "create", [{"journal_id": bank_journal}], context)
+    )
+    assert error["data"]["message"] == (
+        "The register payment wizard should only be called on account.move or account.move.line records."
+    )

@@ -359,7 +359,7 @@ class AccountMove(RecomputedModel):
     def _check_postable(self, env: Env, rid: int) -> None:
         row = self.rows[rid]
         if row["state"] != "draft":
-            raise UserError(f"The entry {row.get('name') or '/'} (id {rid}) must be in draft.")
+            raise UserError(f"The entry {row.get('name') or False} (id {rid}) must be in draft.")
         if row.get("move_type") in INVOICE_TYPES:
             lines = self.db["account.move.line"]
             if not any(

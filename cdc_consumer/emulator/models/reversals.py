@@ -48,7 +48,7 @@ class AccountMoveReversal(Model):
         moves = env["account.move"]
         for rid in ids:
             if any(moves.rows[mid]["state"] != "posted" for mid in self.rows[rid].get("move_ids") or []):
-                raise UserError("You can only reverse posted moves.")
+                raise UserError("To reverse a journal entry, it has to be posted first.")
 
     @record_method
     def refund_moves(self, env: Env, ids: list[int]) -> dict[str, Any]:
