@@ -398,20 +398,19 @@ class OdooWriter:
             )
             call("account.payment.register", "action_create_payments", [[wizard]], ctx)
         elif isinstance(step, Reverse):
-            # modify_moves posts the credit note and reconciles it (the original becomes
-            # 'reversed'); it also opens a new draft copy of the invoice, which we do not want.
+            # refund_moves opens a draft credit note; posting it reconciles it with the invoice,
+            # which Odoo 19 then shows as 'reversed' (checked by the contract suite).
             wizard = call(
                 "account.move.reversal",
                 "create",
                 [{"journal_id": self._sale_journal_id, "reason": step.reason, "date": step.date.isoformat()}],
                 ctx,
             )
-            action = call("account.move.reversal", "modify_moves", [[wizard]], ctx)
-            copy_id = action.get("res_id") if isinstance(action, dict) else None
-            if copy_id:
-                copy = call("account.move", "read", [[copy_id]], {"fields": ["state", "x_fc_nexacloud_invoice_id"]})
-                if copy and copy[0]["state"] == "draft" and not copy[0]["x_fc_nexacloud_invoice_id"]:
-                    call("account.move", "unlink", [[copy_id]])
+            action = call("account.move.reversal", "refund_moves", [[wizard]], ctx)
+            refund_id = action.get("res_id") if isinstance(action, dict) else None
+            if not refund_id:
+                raise OdooRejected(f"the reversal of move {move_id} returned no credit note", kind="reversal")
+            call("account.move", "action_post", [[refund_id]])
         elif isinstance(step, Cancel):
             call("account.move", "button_cancel", [[move_id]])
 
