@@ -22,6 +22,7 @@ Helpers:
         make of the source rows, in ``posting_mode=auto`` (empty when it does not).
     writes_about(odoo, invoice_ids, move_ids): the data-changing calls about those invoices.
     committed_offsets(stack, group, topics), end_offsets(stack, topics): per partition.
+    commit_at_end(stack, group, topics): start a new group at the topics' current ends.
 """
 
 from __future__ import annotations
@@ -254,6 +255,16 @@ def end_offsets(stack: StackInfo, topics: Collection[str]) -> dict[tuple[str, in
         probe.close()
 
 
+def commit_at_end(stack: StackInfo, group: str, topics: Collection[str]) -> None:
+    """Commit ``group``'s offsets at the current end of ``topics`` (the group must have no members)."""
+    ends = end_offsets(stack, topics)
+    committer = Consumer({"bootstrap.servers": stack.kafka_bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        committer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in ends.items()], asynchronous=False)
+    finally:
+        committer.close()
+
+
 class ConsumerThread:
     """A consumer built by ``app.build`` and run in a daemon thread.
 
@@ -387,8 +398,15 @@ class Consumers:
         self._threads: list[ConsumerThread] = []
         self._processes: list[ConsumerProcess] = []
 
-    def settings(self, **overrides: Any) -> Settings:
-        """Settings on the stack and the test's emulator: a new group, a new SQLite state file."""
+    def settings(self, *, skip_history: bool = False, **overrides: Any) -> Settings:
+        """Settings on the stack and the test's emulator: a new group, a new SQLite state file.
+
+        Args:
+            skip_history: commit the new group's offsets at the topics' current ends, so that
+                its consumers read only what is written from now on. For tests whose subject
+                is not the backfill: the shared topics hold every invoice any test ever wrote.
+            overrides: settings to change.
+        """
         values: dict[str, Any] = {
             "kafka_bootstrap_servers": self.stack.kafka_bootstrap,
             "kafka_group_id": f"e2e-{uuid.uuid4().hex[:12]}",
@@ -406,7 +424,10 @@ class Consumers:
             "batch_max_seconds": 0.2,
         }
         values.update(overrides)
-        return load_settings(environ={}, **values)
+        settings = load_settings(environ={}, **values)
+        if skip_history:
+            commit_at_end(self.stack, settings.kafka_group_id, self.stack.topics)
+        return settings
 
     def wait(
         self,
