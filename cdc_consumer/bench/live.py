@@ -1,10 +1,10 @@
 """The figures measured through the real stack: backfill throughput, steady-state latency, Odoo calls.
 
-One run: a :class:`~.source.BenchSource` (a database and a Debezium connector of its own) gets
-``invoices`` generated invoices, which the connector's initial snapshot publishes — the backfill,
-as in production. Once the topics hold them all, a consumer with a fresh group and a fresh SQLite
-state store (built by ``app.build``, as ``cdc-consumer run`` builds it) reads them into the Odoo
-emulator, which runs in a process of its own, until every partition is read to its end.
+One run, on a backlog of ``invoices`` generated invoices published by the connector's snapshot
+(``world.py``): a consumer with a fresh group and a fresh SQLite state store, built by
+``app.build`` as ``cdc-consumer run`` builds it, reads them into the Odoo emulator until every
+partition is read to its end; its loop runs in a thread of this process, so the moment it got
+its partitions and the moment it ended are known exactly.
 
 Then a consumer of the same group and state keeps running while new invoices are inserted at
 ``rate`` per second for ``duration`` seconds, each in its own transaction; the latency of one is
@@ -16,21 +16,20 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..app import App, build, gateway_for
-from ..config import Settings, load_settings
+from ..app import App, build
+from ..config import Settings
 from ..localstack import StackInfo
-from ..odoo.setup import bootstrap
 from ..sample import source as sample_source
 from ..sample.dataset import build_invoice
-from ..sample.generate import generate, write_invoices
+from ..sample.generate import write_invoices
 from .figures import Figure, Target, percentile
 from .odoo import EmulatorProcess, creates_by_invoice
 from .source import BenchSource
+from .world import World, backlog
 
 BACKFILL_CALLS_TARGET = Target("<=", 0.2)
 LATENCY_P99_TARGET = Target("<=", 2.0)
@@ -43,7 +42,6 @@ class LiveOptions:
     invoices: int = 5000
     rate: float = 50.0
     duration: float = 30.0
-    config: str | None = None
 
 
 class RunningConsumer:
@@ -138,26 +136,6 @@ def _await_creates(odoo: EmulatorProcess, ids: set[str], timeout: float) -> dict
         time.sleep(0.5)
 
 
-def consumer_settings(
-    options: LiveOptions, info: StackInfo, source: BenchSource, odoo_url: str, state_dsn: str
-) -> Settings:
-    """The configured settings (file, ``CDC_*``), pointed at the bench source, emulator and a new group."""
-    invoices_topic, items_topic = source.topics
-    return load_settings(
-        options.config,
-        kafka_bootstrap_servers=info.kafka_bootstrap,
-        kafka_group_id=f"{source.name}-consumer",
-        topic_invoices=invoices_topic,
-        topic_items=items_topic,
-        source_dsn=source.dsn,
-        state_dsn=state_dsn,
-        odoo_url=odoo_url,
-        odoo_db="nexacloud",
-        odoo_user="admin",
-        odoo_password="admin",  # noqa: S106 - the emulator's documented local login
-    )  # fmt: skip
-
-
 def _consumer_params(settings: Settings) -> dict[str, object]:
     return {
         "posting_mode": settings.posting_mode,
@@ -166,7 +144,8 @@ def _consumer_params(settings: Settings) -> dict[str, object]:
     }
 
 
-def _backfill(settings: Settings, source: BenchSource, odoo: EmulatorProcess, invoices: int) -> list[Figure]:
+def _backfill(world: World) -> list[Figure]:
+    settings, source, odoo, invoices = world.settings, world.source, world.odoo, world.invoices
     expected = _expected_moves(source, settings)
     consumer = RunningConsumer(build(settings, until_caught_up=True))
     odoo.clear_calls()
@@ -190,7 +169,8 @@ def _backfill(settings: Settings, source: BenchSource, odoo: EmulatorProcess, in
     ]  # fmt: skip
 
 
-def _steady(settings: Settings, source: BenchSource, odoo: EmulatorProcess, options: LiveOptions) -> list[Figure]:
+def _steady(world: World, options: LiveOptions) -> list[Figure]:
+    settings, source, odoo = world.settings, world.source, world.odoo
     consumer = RunningConsumer(build(settings))
     try:
         consumer.start()
@@ -216,22 +196,9 @@ def _steady(settings: Settings, source: BenchSource, odoo: EmulatorProcess, opti
     ]  # fmt: skip
 
 
-def run_live(info: StackInfo, options: LiveOptions, workdir: Path) -> list[Figure]:
-    """Measure the backfill and then the steady state on a source of their own; clean it all up."""
-    source = BenchSource(info, f"bench_{uuid.uuid4().hex[:10]}")
-    odoo = EmulatorProcess(workdir / "emulator.log")
-    try:
-        source.create()
-        with sample_source.connect(source.dsn) as conn:
-            generate(conn, options.invoices, source.name)
-        source.capture()
-        source.wait_published(timeout=max(120.0, options.invoices / 50))
-        odoo.start()
-        settings = consumer_settings(options, info, source, odoo.url, f"sqlite:///{workdir}/state.sqlite3")
-        bootstrap(gateway_for(settings), settings)
-        figures = _backfill(settings, source, odoo, options.invoices)
-        figures += _steady(settings, source, odoo, options)
-    finally:
-        odoo.stop()
-        source.close()
+def run_live(info: StackInfo, options: LiveOptions, workdir: Path, config: str | None = None) -> list[Figure]:
+    """Measure the backfill and then the steady state on a backlog of their own (``config``: as for ``run``)."""
+    with backlog(info, options.invoices, workdir, config) as world:
+        figures = _backfill(world)
+        figures += _steady(world, options)
     return figures

@@ -1,14 +1,16 @@
 """Measure the product's figures and print one JSON line per figure (see README, "Benchmarks").
 
-  pipeline  decode + state store + assemble of captured-shaped messages, no Kafka, no Odoo, in a
-            process pinned to one CPU: events/s (target >= 20,000)
-  rss       peak resident memory of a process that brings --rss-invoices invoices into a fresh
-            state store through the real runner: MiB (target <= 300)
-  live      on the local stack (reused, or started and stopped again), with a source database
-            and a Debezium connector of the benchmark's own and the Odoo emulator in its own
-            process: backfill of --invoices invoices (invoices/s, events/s), then latency from
-            source commit to Odoo create at --rate invoices/s for --duration s (p50, p99; target
+  pipeline  decode + state store + assemble of captured-shaped messages through the real runner,
+            no Kafka, no Odoo, one thread: events per CPU second (target >= 20,000)
+  live      backfill of --invoices invoices (invoices/s, events/s), then latency from source
+            commit to Odoo create at --rate invoices/s for --duration s (p50, p99; target
             p99 <= 2 s), and Odoo calls per invoice in both (target <= 0.2 in backfill)
+  rss       peak resident memory of a `cdc-consumer run` process reading a backlog of
+            --rss-invoices invoices into a fresh state store and Odoo: MiB (target <= 300)
+
+live and rss run on the local stack (reused, or started and stopped again), each on a source
+database and Debezium connector of the benchmark's own (removed afterwards), with the Odoo
+emulator in a process of its own.
 
 Each line carries the figure, its value and unit, its parameters, the machine's core count and
 the target (with "met"). The consumer's own settings (batch size, posting mode...) come from the
@@ -42,10 +44,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--pipeline-invoices", type=int, default=20_000, help="pipeline: invoices decoded (default 20,000)"
     )
     parser.add_argument(
-        "--rss-invoices", type=int, default=100_000, help="rss: invoices brought into the state (default 100,000)"
+        "--rss-invoices", type=int, default=100_000, help="rss: invoices in the backlog read (default 100,000)"
     )
     parser.add_argument(
-        "--only", type=_groups, default=None, metavar="GROUPS", help="comma-separated: pipeline,rss,live (default all)"
+        "--only", type=_groups, default=None, metavar="GROUPS", help="comma-separated: pipeline,live,rss (default all)"
     )
 
 
@@ -56,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from ..bench.suite import GROUPS, BenchOptions, run_benchmark
 
     logs.configure("WARNING", "text")
-    live = LiveOptions(invoices=args.invoices, rate=args.rate, duration=args.duration, config=args.config)
-    options = BenchOptions(live, args.pipeline_invoices, args.rss_invoices, args.only or GROUPS)
+    live = LiveOptions(invoices=args.invoices, rate=args.rate, duration=args.duration)
+    options = BenchOptions(live, args.pipeline_invoices, args.rss_invoices, args.only or GROUPS, args.config)
     run_benchmark(options)
     return 0
