@@ -12,8 +12,10 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import replace
+from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
+import orjson
 import psycopg
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 from psycopg import sql
@@ -95,6 +97,33 @@ class BenchSource:
         ends = end_offsets(self.info.kafka_bootstrap, self.topics, self.info.partitions)
         topics = dict(zip(TABLES, self.topics, strict=True))
         return {table: sum(n for (t, _), n in ends.items() if t == topic) for table, topic in topics.items()}
+
+    def invoice_offsets(self) -> dict[tuple[str, int], int]:
+        """The end of each partition of the invoices topic now: where the next invoices will land."""
+        return end_offsets(self.info.kafka_bootstrap, self.topics[:1], self.info.partitions)
+
+    def published_at(self, since: dict[tuple[str, int], int], ids: set[str], timeout: float) -> dict[str, datetime]:
+        """When Kafka Connect produced the message of each invoice in ``ids`` (its record timestamp).
+
+        Reads the invoices topic from ``since`` (see :meth:`invoice_offsets`) until every id is
+        seen or the deadline passes; the first message of an invoice counts.
+        """
+        probe = Consumer({"bootstrap.servers": self.info.kafka_bootstrap, "group.id": f"{self.name}-probe",
+                          "enable.auto.commit": False})  # fmt: skip
+        found: dict[str, datetime] = {}
+        deadline = time.monotonic() + timeout
+        try:
+            probe.assign([TopicPartition(t, p, offset) for (t, p), offset in since.items()])
+            while not ids <= found.keys() and time.monotonic() < deadline:
+                for message in probe.consume(num_messages=500, timeout=0.5):
+                    if message.error() is not None or message.key() is None:
+                        continue
+                    invoice_id = orjson.loads(message.key())["payload"]["id"]
+                    if invoice_id in ids and invoice_id not in found:
+                        found[invoice_id] = datetime.fromtimestamp(message.timestamp()[1] / 1000, UTC)
+        finally:
+            probe.close()
+        return found
 
     def wait_published(self, timeout: float) -> float:
         """Wait until each topic holds a message per row of its table; the seconds it took.
