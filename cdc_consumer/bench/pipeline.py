@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -83,15 +81,12 @@ class PipelineResult:
         return self.events / self.cpu_seconds if self.cpu_seconds > 0 else 0.0
 
 
-def _resident_mib() -> float:
-    """This process's resident set size now, in MiB (Linux)."""
-    pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def _peak_mib() -> float:
-    """This process's peak resident set size, in MiB (``ru_maxrss`` is in KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _status_mib(field: str) -> float:
+    """A memory line of ``/proc/self/status`` (``VmRSS``: resident now, ``VmHWM``: peak), in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError(f"no {field} in /proc/self/status")
 
 
 def run_pipeline(invoices: int, state_dsn: str, seed: str = SEED) -> PipelineResult:
@@ -113,14 +108,14 @@ def run_pipeline(invoices: int, state_dsn: str, seed: str = SEED) -> PipelineRes
             threading.Event(),
             until_caught_up=True,
         )
-        rss_start = _resident_mib()
+        rss_start = _status_mib("VmRSS")
         started, cpu_started = time.perf_counter(), time.process_time()
         runner.run()
         seconds = time.perf_counter() - started - feed.feed_seconds
         cpu_seconds = time.process_time() - cpu_started - feed.feed_cpu_seconds
     finally:
         state.close()
-    return PipelineResult(feed.consumed, sync.actions["created"], seconds, cpu_seconds, rss_start, _peak_mib())
+    return PipelineResult(feed.consumed, sync.actions["created"], seconds, cpu_seconds, rss_start, _status_mib("VmHWM"))
 
 
 def measure(invoices: int, *, python: str = sys.executable) -> PipelineResult:
