@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient
 
 from cdc_consumer import cli
 from cdc_consumer.localstack import delete_topics, ensure_topics
@@ -42,15 +43,21 @@ def topics(stack) -> Iterator[tuple[str, str]]:
 
 
 @pytest.fixture
-def group(stack, topics, monkeypatch, tmp_path) -> str:
-    """A fresh consumer group on the module's topics, configured through the environment."""
+def group(stack, topics, monkeypatch, tmp_path) -> Iterator[str]:
+    """A fresh consumer group on the module's topics, configured through the environment; deleted after."""
     group_id = f"opstest-{uuid.uuid4().hex[:8]}"
     monkeypatch.setenv("CDC_KAFKA_BOOTSTRAP_SERVERS", stack.kafka_bootstrap)
     monkeypatch.setenv("CDC_KAFKA_GROUP_ID", group_id)
     monkeypatch.setenv("CDC_TOPIC_INVOICES", topics[0])
     monkeypatch.setenv("CDC_TOPIC_ITEMS", topics[1])
     monkeypatch.setenv("CDC_STATE_DSN", f"sqlite:///{tmp_path / 'state.sqlite3'}")
-    return group_id
+    yield group_id
+    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
+    try:
+        admin.delete_consumer_groups([group_id], request_timeout=15)[group_id].result(timeout=30)
+    except KafkaException as exc:
+        if exc.args[0].code() != KafkaError.GROUP_ID_NOT_FOUND:  # a group that never committed
+            raise
 
 
 def committed(bootstrap: str, group_id: str, topics: tuple[str, str]) -> dict[tuple[str, int], int | None]:
