@@ -153,10 +153,12 @@ class Runner:
         self._consumer.subscribe(self._topics, on_assign=self._on_assign, on_revoke=self._on_revoke)
         try:
             while not self._stop.is_set():
-                if self._retry_at is not None and time.monotonic() < self._retry_at:
-                    self._consumer.consume(num_messages=1, timeout=min(0.5, self._retry_at - time.monotonic()))
-                    continue
                 if self._retry_at is not None:
+                    # One reading of the clock: a negative timeout would make consume wait forever.
+                    remaining = self._retry_at - time.monotonic()
+                    if remaining > 0:
+                        self._wait(min(0.5, remaining))
+                        continue
                     self._resume()
                 messages = self._consumer.consume(num_messages=self._batch_max, timeout=self._batch_seconds)
                 self._handle(messages)
@@ -203,12 +205,29 @@ class Runner:
         self._commit(batch)
         self._count(events)
 
+    def _wait(self, timeout: float) -> None:
+        """Poll while paused, so the group membership stays alive until the retry.
+
+        The paused partitions give nothing, but partitions assigned by a rebalance meanwhile
+        come unpaused: a message read from one is rewound and its partition paused, never
+        dropped (the batches after it would commit past it).
+        """
+        for message in self._consumer.consume(num_messages=1, timeout=timeout):
+            if message.error() is None:
+                tp = TopicPartition(message.topic(), message.partition(), message.offset())
+                self._consumer.pause([tp])
+                self._consumer.seek(tp)
+
     def _sync_only(self) -> None:
-        """Between messages, retry invoices whose earlier failure is due for another attempt."""
+        """Between messages, retry invoices whose earlier failure is due for another attempt.
+
+        An outage found this way pauses and backs off like a failed batch (nothing to rewind):
+        otherwise every empty poll would call the unreachable Odoo again.
+        """
         try:
             self._sync.apply_and_write([], self.partitions)
         except TRANSIENT as exc:
-            log.warning("retry of failed invoices postponed", extra={"error": str(exc)})
+            self._fail(BatchOffsets(), exc, events_oldest_ms=0)
 
     def _decode_all(self, records: list[Message]) -> list[ChangeEvent]:
         events = []
