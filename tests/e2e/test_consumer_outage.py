@@ -1,8 +1,10 @@
 """Odoo down for a while in the middle of a run (DESIGN §6, transient failures).
 
 While Odoo refuses connections the consumer fails its batch, rewinds and pauses, retries with
-backoff, stays in its consumer group with its partitions and commits nothing past the first
-change it could not write; once Odoo is back every invoice is written exactly once.
+backoff and stays in its consumer group with its partitions. It commits nothing it has not
+applied: a change may be committed only once it is in the state store, the invoice marked
+dirty, and the change that completes an invoice only once the invoice is written. Once Odoo is
+back every invoice is written exactly once.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ def test_odoo_down_pauses_keeps_the_group_commits_nothing_past_the_failure_and_r
     assert [n for _, n in members] == [2 * stack.partitions]
 
     odoo.go_down()
-    ids = [insert_invoice(source).invoice_id for _ in range(5)]
+    invoices = [insert_invoice(source) for _ in range(5)]
+    ids = [rows.invoice_id for rows in invoices]
 
     def failures() -> int:
         return sum(1 for r in caplog.records if r.getMessage() == FAILED_BATCH)
@@ -51,6 +54,7 @@ def test_odoo_down_pauses_keeps_the_group_commits_nothing_past_the_failure_and_r
     consumers.wait(lambda: failures() >= 3, timeout=60, what="three failed attempts while Odoo is down")
     assert not consumer.app.runner.ready, "paused, waiting for the next attempt"
     during = committed_offsets(stack, settings.kafka_group_id, stack.topics)
+    stored = consumer.app.state.load(ids)
     assert membership(stack, settings.kafka_group_id) == (state, members), "still in the group, same partitions"
 
     odoo.come_up()
@@ -63,14 +67,18 @@ def test_odoo_down_pauses_keeps_the_group_commits_nothing_past_the_failure_and_r
     consumer.stop()
     after = committed_offsets(stack, settings.kafka_group_id, stack.topics)
 
-    mine = of_rows(read_until(stack, has_rows(ids)), set(ids))
-    first_of = {}
-    for record in mine:
-        first_of.setdefault((record.topic, record.partition), record.offset)
-    assert first_of
-    for tp, first in first_of.items():
-        assert during[tp] <= first, f"{tp}: committed {during[tp]} during the outage, past the unwritten {first}"
-        assert after[tp] > max(r.offset for r in mine if (r.topic, r.partition) == tp)
+    every_row = set().union(*(rows.all_ids for rows in invoices))
+    records = of_rows(read_until(stack, has_rows(every_row)), every_row)
+    for rows in invoices:
+        mine = [r for r in records if r.row["id"] in rows.all_ids]
+        committed = [r for r in mine if r.offset < during[(r.topic, r.partition)]]
+        assert len(committed) < len(mine), f"{rows.invoice_id}: the change completing it was committed unwritten"
+        held = stored[rows.invoice_id]
+        assert held.sync.dirty, "the invoice waits for its write"
+        held_keys = {held.header.key} if held.header else set()
+        held_keys |= {item.key for item in held.items}
+        assert {r.row["id"] for r in committed} <= held_keys, "what was committed is in the state store"
+        assert all(after[(r.topic, r.partition)] > r.offset for r in mine), "all committed once written"
     move_ids = [m["id"] for found in moves_of(odoo, ids).values() for m in found]
     creates = [c for c in writes_about(odoo, ids, move_ids) if (c.model, c.method) == ("account.move", "create")]
     created = [v["x_fc_nexacloud_invoice_id"] for c in creates for v in c.args[0]]
