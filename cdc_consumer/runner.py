@@ -4,9 +4,9 @@ Each micro-batch is handled whole: its messages are decoded (poison messages go 
 dead-letter topic), applied to the state store in one transaction (which marks the touched
 invoices dirty), the dirty invoices of this instance's partitions are written to Odoo once each,
 and only then are the batch's offsets committed. A transient failure (Odoo or the source
-database unreachable, dead letters not acknowledged) commits nothing: the partitions are paused
-and rewound to the start of the batch, polling goes on so the group membership survives, and the
-batch is retried after a backoff. Re-read events are duplicates for the state store; the dirty
+database unreachable, dead letters not acknowledged, the commit refused) commits nothing: the
+partitions are paused and rewound to the start of the batch, polling goes on so the group
+membership survives, and the batch is retried after a backoff. Re-read events are duplicates for the state store; the dirty
 flags make sure nothing is lost, and the Odoo writes are idempotent.
 """
 
@@ -199,10 +199,12 @@ class Runner:
             self._sync.apply_and_write(events, self.partitions)
             if self._dead_letters is not None:
                 self._dead_letters.flush()
+            # A refused commit (group rebalancing, coordinator moving) is a Kafka hiccup too: the
+            # batch is re-read after the backoff, its events are duplicates then, and committed.
+            self._commit(batch)
         except TRANSIENT as exc:
             self._fail(batch, exc, events_oldest_ms=min((m.timestamp()[1] for m in records), default=0))
             return
-        self._commit(batch)
         self._count(events)
 
     def _wait(self, timeout: float) -> None:

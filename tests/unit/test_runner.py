@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from confluent_kafka import TopicPartition
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from cdc_consumer import metrics, runner
 from cdc_consumer.errors import OdooUnavailable
@@ -67,6 +67,7 @@ class ScriptedConsumer:
     positions: dict[tuple[str, int], int] = field(default_factory=dict)
     paused: set[tuple[str, int]] = field(default_factory=set)
     committed_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+    commit_failures: int = 0
     timeouts: list[float] = field(default_factory=list)
     watermark_queries: list[bool] = field(default_factory=list)
     on_assign: Any = None
@@ -106,6 +107,9 @@ class ScriptedConsumer:
         self.positions[(tp.topic, tp.partition)] = tp.offset
 
     def commit(self, offsets: list[TopicPartition], asynchronous: bool = True) -> None:
+        if self.commit_failures:
+            self.commit_failures -= 1
+            raise KafkaException(KafkaError(KafkaError.REBALANCE_IN_PROGRESS))
         for tp in offsets:
             self.committed_offsets[(tp.topic, tp.partition)] = tp.offset
 
@@ -218,6 +222,16 @@ def test_a_failed_batch_commits_nothing_and_is_retried_after_the_backoff(clock: 
     make_runner(consumer, sync, stop).run()
     assert sorted(sync.applied) == [("invoices", 0), ("invoices", 1), ("invoices", 2)]
     assert consumer.committed_offsets == {("invoices", 0): 3}
+
+
+def test_a_failed_commit_is_retried_not_fatal(clock: FakeTime) -> None:
+    """A commit refused by the group coordinator (rebalance, coordinator moving) is a Kafka hiccup."""
+    stop = threading.Event()
+    consumer = ScriptedConsumer({("invoices", 0): 3}, stop_after(30, stop), commit_failures=1)
+    sync = RecordingSync()
+    make_runner(consumer, sync, stop).run()
+    assert consumer.committed_offsets == {("invoices", 0): 3}
+    assert set(sync.applied) == {("invoices", 0), ("invoices", 1), ("invoices", 2)}
 
 
 def test_the_wait_before_a_retry_never_blocks_forever(clock: FakeTime) -> None:
