@@ -353,18 +353,6 @@ class ConsumerProcess:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=30)
 
-    def wait(self, timeout: float) -> int:
-        """Wait for the process to end by itself; its exit status.
-
-        Raises:
-            TimeoutError: it still runs at the deadline (it is then killed).
-        """
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise TimeoutError(f"cdc-consumer run did not exit within {timeout:g} s:\n{self.log()[-3000:]}") from None
-
     def stop(self) -> None:
         """SIGTERM (the graceful shutdown) if it still runs, then SIGKILL after 30 s."""
         if self.process.poll() is None:
