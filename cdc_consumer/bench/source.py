@@ -10,7 +10,6 @@ topics; :meth:`BenchSource.close` removes all of them and drops the database.
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
@@ -32,19 +31,6 @@ def with_database(dsn: str, database: str) -> str:
     return urlunsplit(urlsplit(dsn)._replace(path=f"/{database}"))
 
 
-def end_offsets(bootstrap: str, topics: tuple[str, ...], partitions: int) -> dict[tuple[str, int], int]:
-    """The high watermark of every partition of ``topics``."""
-    probe = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-probe-{uuid.uuid4().hex[:8]}"})
-    try:
-        return {
-            (topic, p): probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10, cached=False)[1]
-            for topic in topics
-            for p in range(partitions)
-        }
-    finally:
-        probe.close()
-
-
 class BenchSource:
     """Database ``name`` on the stack's PostgreSQL, captured to topics ``<name>.public.<table>``.
 
@@ -62,6 +48,7 @@ class BenchSource:
             replace(info, superuser_dsn=self._superuser_dsn), name, overrides={"database.dbname": name}
         )
         self._created = self._capturing = False
+        self._probe: Consumer | None = None
 
     @property
     def topics(self) -> tuple[str, str]:
@@ -92,15 +79,31 @@ class BenchSource:
         self._capturing = True
         self._connector.start(timeout)
 
+    @property
+    def probe(self) -> Consumer:
+        """One Kafka consumer (no group membership, no commits) for every look at the topics."""
+        if self._probe is None:
+            self._probe = Consumer({"bootstrap.servers": self.info.kafka_bootstrap, "group.id": f"{self.name}-probe",
+                                    "enable.auto.commit": False})  # fmt: skip
+        return self._probe
+
+    def end_offsets(self, topics: tuple[str, ...]) -> dict[tuple[str, int], int]:
+        """The high watermark of every partition of ``topics``."""
+        return {
+            (topic, p): self.probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10, cached=False)[1]
+            for topic in topics
+            for p in range(self.info.partitions)
+        }
+
     def published(self) -> dict[str, int]:
         """How many messages each topic holds."""
-        ends = end_offsets(self.info.kafka_bootstrap, self.topics, self.info.partitions)
+        ends = self.end_offsets(self.topics)
         topics = dict(zip(TABLES, self.topics, strict=True))
         return {table: sum(n for (t, _), n in ends.items() if t == topic) for table, topic in topics.items()}
 
     def invoice_offsets(self) -> dict[tuple[str, int], int]:
         """The end of each partition of the invoices topic now: where the next invoices will land."""
-        return end_offsets(self.info.kafka_bootstrap, self.topics[:1], self.info.partitions)
+        return self.end_offsets(self.topics[:1])
 
     def published_at(self, since: dict[tuple[str, int], int], ids: set[str], timeout: float) -> dict[str, datetime]:
         """When Kafka Connect produced the message of each invoice in ``ids`` (its record timestamp).
@@ -108,21 +111,19 @@ class BenchSource:
         Reads the invoices topic from ``since`` (see :meth:`invoice_offsets`) until every id is
         seen or the deadline passes; the first message of an invoice counts.
         """
-        probe = Consumer({"bootstrap.servers": self.info.kafka_bootstrap, "group.id": f"{self.name}-probe",
-                          "enable.auto.commit": False})  # fmt: skip
         found: dict[str, datetime] = {}
         deadline = time.monotonic() + timeout
+        self.probe.assign([TopicPartition(t, p, offset) for (t, p), offset in since.items()])
         try:
-            probe.assign([TopicPartition(t, p, offset) for (t, p), offset in since.items()])
             while not ids <= found.keys() and time.monotonic() < deadline:
-                for message in probe.consume(num_messages=500, timeout=0.5):
+                for message in self.probe.consume(num_messages=500, timeout=0.5):
                     if message.error() is not None or message.key() is None:
                         continue
                     invoice_id = orjson.loads(message.key())["payload"]["id"]
                     if invoice_id in ids and invoice_id not in found:
                         found[invoice_id] = datetime.fromtimestamp(message.timestamp()[1] / 1000, UTC)
         finally:
-            probe.close()
+            self.probe.unassign()
         return found
 
     def wait_published(self, timeout: float) -> float:
@@ -146,6 +147,9 @@ class BenchSource:
 
     def close(self) -> None:
         """Remove the connector with its slot, publication and topics; drop the database."""
+        if self._probe is not None:
+            self._probe.close()
+            self._probe = None
         try:
             if self._capturing:
                 self._connector.close()
