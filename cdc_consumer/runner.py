@@ -6,8 +6,10 @@ invoices dirty), the dirty invoices of this instance's partitions are written to
 and only then are the batch's offsets committed. A transient failure (Odoo or the source
 database unreachable, dead letters not acknowledged, the commit refused) commits nothing: the
 partitions are paused and rewound to the start of the batch, polling goes on so the group
-membership survives, and the batch is retried after a backoff. Re-read events are duplicates for the state store; the dirty
-flags make sure nothing is lost, and the Odoo writes are idempotent.
+membership survives, and the batch is retried after a backoff. Re-read events are duplicates
+for the state store; the dirty flags make sure nothing is lost, and the Odoo writes are
+idempotent. A long write is done in chunks with a poll between them, so it never outlasts
+``max.poll.interval.ms``; a rebalance noticed there stops the batch for the new owner.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Topic
 
 from . import metrics
 from .errors import (
+    CdcError,
     InvalidMessage,
     OdooUnavailable,
     SchemaRegistryUnavailable,
@@ -38,7 +41,20 @@ from .sync import InvoiceSync
 log = logging.getLogger(__name__)
 
 Decode = Callable[[str, int, int, bytes | None, bytes | None], ChangeEvent | None]
-TRANSIENT = (OdooUnavailable, SourceUnavailable, StateUnavailable, SchemaRegistryUnavailable, KafkaException)
+
+
+class AssignmentChanged(CdcError):
+    """A rebalance took partitions away in the middle of a batch: retry it with the new ones."""
+
+
+TRANSIENT = (
+    OdooUnavailable,
+    SourceUnavailable,
+    StateUnavailable,
+    SchemaRegistryUnavailable,
+    KafkaException,
+    AssignmentChanged,
+)
 VALIDATORS = {"invoices": InvoiceHeader.from_row, "invoice_items": InvoiceLine.from_row}
 
 
@@ -116,6 +132,7 @@ class Runner:
         self._commit_enabled = commit
         self._until_caught_up = until_caught_up
         self._assigned: set[TopicPartition] = set()
+        self._held: set[TopicPartition] = set()
         self._at_end: set[tuple[str, int]] = set()
         self._backoff = Backoff()
         self._retry_at: float | None = None
@@ -196,7 +213,7 @@ class Runner:
             return
         try:
             events = self._decode_all(records)
-            self._sync.apply_and_write(events, self.partitions)
+            self._sync.apply_and_write(events, self.partitions, self._keep_alive)
             if self._dead_letters is not None:
                 self._dead_letters.flush()
             # A refused commit (group rebalancing, coordinator moving) is a Kafka hiccup too: the
@@ -205,7 +222,28 @@ class Runner:
         except TRANSIENT as exc:
             self._fail(batch, exc, events_oldest_ms=min((m.timestamp()[1] for m in records), default=0))
             return
+        finally:
+            self._release_held()
         self._count(events)
+
+    def _keep_alive(self) -> None:
+        """Between two write chunks: serve the group, and stop if a partition was taken away.
+
+        Raises:
+            AssignmentChanged: a rebalance revoked partitions this batch writes for; what is
+                not written yet stays dirty for the new owner.
+        """
+        owned = set(self._assigned)
+        self._wait(0)
+        if not owned <= self._assigned:
+            raise AssignmentChanged("partitions were revoked while the batch was being written")
+
+    def _release_held(self) -> None:
+        """Resume the partitions that polling between write chunks paused."""
+        held = [tp for tp in self._held if tp in self._assigned]
+        self._held.clear()
+        if held and self._retry_at is None:
+            self._consumer.resume(held)
 
     def _wait(self, timeout: float) -> None:
         """Poll while paused, so the group membership stays alive until the retry.
@@ -219,6 +257,7 @@ class Runner:
                 tp = TopicPartition(message.topic(), message.partition(), message.offset())
                 self._consumer.pause([tp])
                 self._consumer.seek(tp)
+                self._held.add(TopicPartition(message.topic(), message.partition()))
 
     def _sync_only(self) -> None:
         """Between messages, retry invoices whose earlier failure is due for another attempt.
@@ -272,8 +311,10 @@ class Runner:
         )
         paused = list(self._assigned)
         self._consumer.pause(paused)
+        owned = {(tp.topic, tp.partition) for tp in self._assigned}
         for (topic, partition), offset in batch.first_offsets().items():
-            self._consumer.seek(TopicPartition(topic, partition, offset))
+            if (topic, partition) in owned:
+                self._consumer.seek(TopicPartition(topic, partition, offset))
         self._retry_at = time.monotonic() + delay
         if events_oldest_ms:
             metrics.LAG_SECONDS.set(max(0.0, time.time() - events_oldest_ms / 1000))

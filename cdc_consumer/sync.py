@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -41,26 +41,47 @@ class InvoiceSync:
         batch_limit: the most dirty invoices written per call (the rest wait for the next).
     """
 
-    def __init__(self, state: StateStore, writer: Writer, grace_seconds: float, batch_limit: int = 2000) -> None:
+    def __init__(
+        self,
+        state: StateStore,
+        writer: Writer,
+        grace_seconds: float,
+        batch_limit: int = 2000,
+        chunk_size: int = 200,
+    ) -> None:
         self._state = state
         self._writer = writer
         self._grace = timedelta(seconds=grace_seconds)
         self._limit = batch_limit
+        self._chunk = chunk_size
         self.actions: Counter[str] = Counter()
 
-    def apply_and_write(self, events: Sequence[ChangeEvent], partitions: Collection[int]) -> None:
+    def apply_and_write(
+        self,
+        events: Sequence[ChangeEvent],
+        partitions: Collection[int],
+        keep_alive: Callable[[], None] | None = None,
+    ) -> None:
         """Store ``events`` and write every due dirty invoice of ``partitions``.
 
+        The writes go in chunks of ``chunk_size`` invoices, each recorded as soon as it is
+        done; ``keep_alive`` is called between chunks, so a long write (a slow Odoo, payments
+        in mode ``auto``) never outlasts the consumer's poll interval. It may raise to stop.
+
         Raises:
-            OdooUnavailable, SourceUnavailable: nothing of the writes was recorded; retry.
+            OdooUnavailable, SourceUnavailable, StateUnavailable: the chunk under way was not
+                recorded; retry. Whatever ``keep_alive`` raises.
         """
         if events:
             result = self._state.apply(events)
             metrics.STALE_EVENTS.inc(result.stale + result.duplicate)
-        now = datetime.now(UTC)
-        ids = self._state.dirty(partitions, self._limit, now)
-        if not ids:
-            return
+        ids = self._state.dirty(partitions, self._limit, datetime.now(UTC))
+        for start in range(0, len(ids), self._chunk):
+            if start and keep_alive is not None:
+                keep_alive()
+            self._write(ids[start : start + self._chunk])
+
+    def _write(self, ids: Sequence[str]) -> None:
         stored = self._state.load(ids)
         jobs: list[Job] = []
         outcomes: list[SyncOutcome] = []
@@ -68,8 +89,7 @@ class InvoiceSync:
             invoice = stored.get(invoice_id)
             if invoice is None:
                 continue
-            assembled = assemble(invoice)
-            job_or_outcome = self._job(invoice, assembled)
+            job_or_outcome = self._job(invoice, assemble(invoice))
             if isinstance(job_or_outcome, Job):
                 jobs.append(job_or_outcome)
             else:

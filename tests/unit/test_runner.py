@@ -135,7 +135,12 @@ class RecordingSync:
     applied: list[tuple[str, int]] = field(default_factory=list)
     calls: int = 0
 
-    def apply_and_write(self, events: Sequence[ChangeEvent], partitions: Collection[int]) -> None:
+    def apply_and_write(
+        self,
+        events: Sequence[ChangeEvent],
+        partitions: Collection[int],
+        keep_alive: Callable[[], None] | None = None,
+    ) -> None:
         self.calls += 1
         if self.down:
             raise OdooUnavailable("Odoo is down")

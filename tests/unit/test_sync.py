@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -120,3 +121,28 @@ def test_a_rejected_invoice_waits_for_its_retry_and_others_move_on(
     (pending,) = store.pending()
     assert (pending.invoice_id, pending.reason, pending.attempts) == ("A", "failed", 1)
     assert pending.next_retry_at is not None
+
+
+def test_long_writes_go_in_chunks_with_the_group_kept_alive_between_them(
+    store: SqlStateStore, writer: RecordingWriter
+) -> None:
+    sync = InvoiceSync(store, writer, grace_seconds=300, chunk_size=2)
+    beats: list[int] = []
+    events = [e for n in range(5) for e in (inv(f"A{n}", 10), itm(f"i{n}", f"A{n}", 10))]
+    sync.apply_and_write(events, PARTITIONS, keep_alive=lambda: beats.append(len(writer.jobs)))
+    assert [len(batch) for batch in writer.batches] == [2, 2, 1]
+    assert beats == [2, 4]
+    assert store.dirty(PARTITIONS, 100, datetime.now(UTC)) == []
+
+
+def test_a_keep_alive_that_stops_the_batch_leaves_the_rest_dirty(store: SqlStateStore, writer: RecordingWriter) -> None:
+    sync = InvoiceSync(store, writer, grace_seconds=300, chunk_size=2)
+
+    def revoked() -> None:
+        raise RuntimeError("partitions revoked")
+
+    events = [e for n in range(5) for e in (inv(f"A{n}", 10), itm(f"i{n}", f"A{n}", 10))]
+    with pytest.raises(RuntimeError):
+        sync.apply_and_write(events, PARTITIONS, keep_alive=revoked)
+    assert len(writer.jobs) == 2
+    assert len(store.dirty(PARTITIONS, 100, datetime.now(UTC))) == 3
