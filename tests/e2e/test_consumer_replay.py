@@ -1,8 +1,11 @@
 """One Odoo write per source transaction, and none at all for a replay of what was written.
 
 DESIGN §4: a transaction inserting an invoice and its ten items is one ``create`` with ten
-lines, not eleven writes; a replay of the topics from offset 0 (a new consumer group on the
-same state store) finds every event already applied and calls Odoo to write nothing.
+lines, not eleven writes. A replay of the topics from offset 0 (a new consumer group on the
+same state store) finds the events of the invoices written before already applied and makes
+no Odoo write for them. (The first run starts at the topics' ends, so the rest of the shared
+history is new to the state store at the replay and is written then: the assertions are about
+this test's invoices.)
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ def test_an_invoice_and_its_ten_items_in_one_transaction_are_one_create(
     consumers: Consumers, source: psycopg.Connection
 ) -> None:
     odoo = consumers.odoo
-    consumer = consumers.thread(consumers.settings())
+    consumer = consumers.thread(consumers.settings(skip_history=True))
     rows = insert_invoice(source, items=10)
 
     moves = consumers.wait(lambda: moves_of(odoo, [rows.invoice_id])[rows.invoice_id], what="the invoice's move")
@@ -50,7 +53,7 @@ def test_a_replay_from_offset_zero_writes_nothing(consumers: Consumers, source: 
     generate(source, 30, seed)
     ids = invoice_ids(30, seed)
     odoo = consumers.odoo
-    first = consumers.settings(posting_mode="auto")
+    first = consumers.settings(posting_mode="auto", skip_history=True)
     consumer = consumers.thread(first)
     consumers.wait(
         lambda: not ledger_problems(odoo, source, ids),
