@@ -65,12 +65,7 @@ def test_backfill_writes_every_invoice_once_with_exact_amounts(
     odoo = consumers.odoo
 
     consumer = consumers.thread(consumers.settings(posting_mode="auto"))
-    consumers.wait(
-        lambda: not ledger_problems(odoo, source, ids),
-        timeout=120,
-        what=lambda: "\n".join(ledger_problems(odoo, source, ids)[:20]),
-        interval=0.5,
-    )
+    consumers.wait_for_ledger(source, ids)
     consumer.stop()
 
     assert not ledger_problems(odoo, source, ids)

@@ -54,12 +54,7 @@ def test_a_second_instance_joining_and_the_first_leaving_write_everything_once(
     first.stop()
     consumers.wait(lambda: second.app.runner.partitions == ALL, timeout=60, what="the second takes every partition")
     odoo.faults.clear()
-    consumers.wait(
-        lambda: not ledger_problems(odoo, source, ids),
-        timeout=120,
-        what=lambda: "\n".join(ledger_problems(odoo, source, ids)[:10]),
-        interval=0.5,
-    )
+    consumers.wait_for_ledger(source, ids)
     second.stop()
 
     assert not ledger_problems(odoo, source, ids)

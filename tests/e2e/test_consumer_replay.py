@@ -55,12 +55,7 @@ def test_a_replay_from_offset_zero_writes_nothing(consumers: Consumers, source: 
     odoo = consumers.odoo
     first = consumers.settings(posting_mode="auto", skip_history=True)
     consumer = consumers.thread(first)
-    consumers.wait(
-        lambda: not ledger_problems(odoo, source, ids),
-        timeout=90,
-        what=lambda: "\n".join(ledger_problems(odoo, source, ids)[:10]),
-        interval=0.5,
-    )
+    consumers.wait_for_ledger(source, ids)
     consumer.stop()
     move_ids = [m["id"] for found in moves_of(odoo, ids).values() for m in found]
     assert writes_about(odoo, ids, move_ids), "the first run wrote the invoices"

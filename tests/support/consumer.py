@@ -434,6 +434,15 @@ class Consumers:
 
         return wait_until(checked, timeout, what, interval)
 
+    def wait_for_ledger(self, source: psycopg.Connection, invoice_ids: Collection[str], timeout: float = 120.0) -> None:
+        """Wait until Odoo holds ``invoice_ids`` as the ledger rules say (see :func:`ledger_problems`)."""
+        self.wait(
+            lambda: not ledger_problems(self.odoo, source, invoice_ids),
+            timeout,
+            what=lambda: "\n".join(ledger_problems(self.odoo, source, invoice_ids)[:20]),
+            interval=0.5,
+        )
+
     def thread(self, settings: Settings) -> ConsumerThread:
         """A consumer running in a thread until the test stops it (or ends)."""
         consumer = ConsumerThread(settings)

@@ -17,41 +17,13 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from cdc_consumer import metrics, runner
+from cdc_consumer.bench.feed import FeedMessage
 from cdc_consumer.errors import OdooUnavailable
 from cdc_consumer.events import ChangeEvent, Origin
 from cdc_consumer.runner import Runner
 
 TOPICS = ("invoices", "invoice_items")
-
-
-@dataclass
-class Message:
-    """The part of ``confluent_kafka.Message`` the runner reads."""
-
-    _topic: str
-    _partition: int
-    _offset: int
-
-    def topic(self) -> str:
-        return self._topic
-
-    def partition(self) -> int:
-        return self._partition
-
-    def offset(self) -> int:
-        return self._offset
-
-    def key(self) -> bytes:
-        return f"{self._partition}-{self._offset}".encode()
-
-    def value(self) -> bytes:
-        return b"{}"
-
-    def error(self) -> None:
-        return None
-
-    def timestamp(self) -> tuple[int, int]:
-        return (1, 1_700_000_000_000)
+NOW_MS = 1_700_000_000_000
 
 
 @dataclass
@@ -85,15 +57,15 @@ class ScriptedConsumer:
         self.paused.clear()
         self.on_assign(self, [TopicPartition(t, p) for t, p in self.logs])
 
-    def consume(self, num_messages: int = 1, timeout: float = -1) -> list[Message]:
+    def consume(self, num_messages: int = 1, timeout: float = -1) -> list[FeedMessage]:
         self.timeouts.append(timeout)
         self.before_consume(self, num_messages)
-        out: list[Message] = []
+        out: list[FeedMessage] = []
         for tp, position in self.positions.items():
             if tp in self.paused:
                 continue
             end = min(self.logs[tp], position + num_messages - len(out))
-            out += [Message(tp[0], tp[1], offset) for offset in range(position, end)]
+            out += [FeedMessage(*tp, offset, timestamp_ms=NOW_MS) for offset in range(position, end)]
             self.positions[tp] = end
         return out
 
@@ -135,12 +107,7 @@ class RecordingSync:
     applied: list[tuple[str, int]] = field(default_factory=list)
     calls: int = 0
 
-    def apply_and_write(
-        self,
-        events: Sequence[ChangeEvent],
-        partitions: Collection[int],
-        keep_alive: Callable[[], None] | None = None,
-    ) -> None:
+    def apply_and_write(self, events: Sequence[ChangeEvent], partitions: Collection[int], *_keep_alive: object) -> None:
         self.calls += 1
         if self.down:
             raise OdooUnavailable("Odoo is down")
