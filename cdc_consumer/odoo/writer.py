@@ -399,15 +399,19 @@ class OdooWriter:
             call("account.payment.register", "action_create_payments", [[wizard]], ctx)
         elif isinstance(step, Reverse):
             # refund_moves opens a draft credit note; posting it reconciles it with the invoice,
-            # which Odoo 19 then shows as 'reversed' (checked by the contract suite).
-            wizard = call(
-                "account.move.reversal",
-                "create",
-                [{"journal_id": self._sale_journal_id, "reason": step.reason, "date": step.date.isoformat()}],
-                ctx,
-            )
-            action = call("account.move.reversal", "refund_moves", [[wizard]], ctx)
-            refund_id = action.get("res_id") if isinstance(action, dict) else None
+            # which Odoo 19 then shows as 'reversed' (checked by the contract suite). A draft
+            # credit note left by an attempt whose answer was lost is posted, not opened again.
+            left = call("account.move", "search", [[("reversed_entry_id", "=", move_id), ("state", "=", "draft")]])
+            refund_id = left[0] if left else None
+            if refund_id is None:
+                wizard = call(
+                    "account.move.reversal",
+                    "create",
+                    [{"journal_id": self._sale_journal_id, "reason": step.reason, "date": step.date.isoformat()}],
+                    ctx,
+                )
+                action = call("account.move.reversal", "refund_moves", [[wizard]], ctx)
+                refund_id = action.get("res_id") if isinstance(action, dict) else None
             if not refund_id:
                 raise OdooRejected(f"the reversal of move {move_id} returned no credit note", kind="reversal")
             call("account.move", "action_post", [[refund_id]])
