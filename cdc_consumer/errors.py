@@ -43,7 +43,17 @@ class OdooError(CdcError):
 
 
 class OdooUnavailable(OdooError):
-    """A transient Odoo failure: retrying the same call later may succeed."""
+    """A transient Odoo failure: retrying the same call later may succeed.
+
+    Attributes:
+        settle_seconds: how long the failed call may still take effect at the server (a write
+            that timed out or whose connection was cut): a retry waits at least this long, so
+            that its search finds what the lost call created instead of creating it again.
+    """
+
+    def __init__(self, message: str, settle_seconds: float = 0.0) -> None:
+        super().__init__(message)
+        self.settle_seconds = settle_seconds
 
 
 class OdooRejected(OdooError):

@@ -305,6 +305,8 @@ class Runner:
 
     def _fail(self, batch: BatchOffsets, exc: Exception, events_oldest_ms: int) -> None:
         delay = self._backoff.next_delay()
+        if isinstance(exc, OdooUnavailable):
+            delay = max(delay, exc.settle_seconds)
         log.warning(
             "batch failed, rewinding and pausing",
             extra={"error": f"{type(exc).__name__}: {exc}", "retry_in_seconds": delay},

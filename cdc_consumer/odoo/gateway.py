@@ -58,6 +58,20 @@ def classify_rpc_error(exc: odoorpc.error.RPCError) -> OdooRejected | OdooUnavai
     return OdooRejected(message, kind=kind)
 
 
+READS = frozenset({"search", "search_read", "search_count", "read", "fields_get", "context_get"})
+
+
+def _may_still_apply(exc: BaseException) -> bool:
+    """Whether the server may still be carrying out a call that failed this way.
+
+    The client stopped waiting (timeout), a proxy did (504), or the connection was cut after
+    the request went out: the server goes on and may commit later.
+    """
+    if isinstance(exc, urllib.error.HTTPError):
+        return exc.code == 504
+    return isinstance(exc, TimeoutError | ConnectionResetError)
+
+
 def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, urllib.error.HTTPError):
         return exc.code >= 500 or exc.code in (408, 429)
@@ -146,7 +160,8 @@ class RpcGateway:
             if _is_transient(exc):
                 kind = "unavailable"
                 self._odoo = None
-                raise OdooUnavailable(f"Odoo call {model}.{method} failed: {exc}") from None
+                settle = self._timeout if method not in READS and _may_still_apply(exc) else 0.0
+                raise OdooUnavailable(f"Odoo call {model}.{method} failed: {exc}", settle) from None
             kind = "unexpected"
             raise
         finally:
