@@ -15,6 +15,7 @@ Helpers:
     wait_until(condition, timeout, what, interval): poll ``condition`` until it returns something truthy
         (returned) or raise ``TimeoutError`` saying ``what`` (a string or a callable for
         details computed at the deadline).
+    bootstrapped(odoo, **settings): bootstrap an emulator; settings that reach it.
     moves_of(odoo, invoice_ids): the ``account.move`` records per source invoice id.
     writes_about(odoo, invoice_ids, move_ids): the data-changing calls about those invoices.
     duplicated_sources(odoo): source ids more than one Odoo move carries (any invoice at all).
@@ -477,18 +478,25 @@ class Consumers:
             raise errors[0]
 
 
+def bootstrapped(odoo: OdooEmulator, **overrides: Any) -> Settings:
+    """Bootstrap ``odoo`` for the consumer and clear its call log; settings that reach it."""
+    settings = load_settings(
+        environ={},
+        odoo_url=odoo.url,
+        odoo_db=odoo.database,
+        odoo_user=odoo.login,
+        odoo_password=odoo.password,
+        **overrides,
+    )
+    bootstrap(gateway_for(settings), settings)
+    odoo.calls.clear()
+    return settings
+
+
 @pytest.fixture
 def e2e_odoo(odoo_emulator: OdooEmulator) -> OdooEmulator:
     """The test's emulator, bootstrapped for the consumer; bootstrap calls are not in the call log."""
-    settings = load_settings(
-        environ={},
-        odoo_url=odoo_emulator.url,
-        odoo_db=odoo_emulator.database,
-        odoo_user=odoo_emulator.login,
-        odoo_password=odoo_emulator.password,
-    )
-    bootstrap(gateway_for(settings), settings)
-    odoo_emulator.calls.clear()
+    bootstrapped(odoo_emulator)
     return odoo_emulator
 
 

@@ -15,11 +15,10 @@ from typing import Any
 import pytest
 
 from cdc_consumer.app import gateway_for
-from cdc_consumer.config import load_settings
 from cdc_consumer.emulator import OdooEmulator
 from cdc_consumer.invoice import Customer, InvoiceHeader, InvoiceLine, SourceInvoice
-from cdc_consumer.odoo.setup import bootstrap
 from cdc_consumer.odoo.writer import Job, OdooWriter, Result
+from tests.support.consumer import bootstrapped
 
 
 class Users:
@@ -59,18 +58,8 @@ def invoice(number: str, *, user: Customer = ALICE, status: str = "open", tax: s
 
 
 def writer_for(odoo: OdooEmulator, *customers: Customer, posting_mode: str = "draft") -> OdooWriter:
-    settings = load_settings(
-        environ={},
-        odoo_url=odoo.url,
-        odoo_db=odoo.database,
-        odoo_user=odoo.login,
-        odoo_password=odoo.password,
-        posting_mode=posting_mode,
-    )
-    gateway = gateway_for(settings)
-    bootstrap(gateway, settings)
-    odoo.calls.clear()
-    return OdooWriter(gateway, settings, Users(customers or (ALICE,)))  # type: ignore[arg-type]
+    settings = bootstrapped(odoo, posting_mode=posting_mode)
+    return OdooWriter(gateway_for(settings), settings, Users(customers or (ALICE,)))  # type: ignore[arg-type]
 
 
 def jobs(*invoices: SourceInvoice, results: Iterable[Result] = ()) -> list[Job]:
