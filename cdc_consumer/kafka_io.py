@@ -9,6 +9,7 @@ off if one instance owns both.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from confluent_kafka import KafkaException, Producer
@@ -56,18 +57,37 @@ def producer_config(settings: Settings) -> dict[str, Any]:
     return {**client_config(settings), "enable.idempotence": True, "acks": "all", "linger.ms": 5}
 
 
+class _LastComplaint(logging.Handler):
+    """Keeps the last line librdkafka logged: why the last connection attempt failed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text = ""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.text = record.getMessage().rpartition("]: ")[2]
+
+
 def check_topics(settings: Settings, timeout: float = 15.0) -> int:
     """Verify that both topics exist and are co-partitioned; return their partition count.
 
     Raises:
         StartupCheckError: Kafka unreachable, a topic missing, or different partition counts.
     """
-    admin = AdminClient(client_config(settings))
+    # librdkafka would print every failed connection attempt to stderr (hundreds of lines while
+    # the check waits); its last complaint (refused, TLS or SASL handshake failed) goes into the
+    # one-line error instead. The logger is not registered, so nothing propagates.
+    complaint = _LastComplaint()
+    logger = logging.Logger("cdc_consumer.kafka.startup")
+    logger.addHandler(complaint)
+    admin = AdminClient({**client_config(settings), "logger": logger})
     try:
         metadata = admin.list_topics(timeout=timeout)
     except KafkaException as exc:
+        admin.poll(0)
+        why = f" ({complaint.text})" if complaint.text else ""
         raise StartupCheckError(
-            f"Kafka at {settings.kafka_bootstrap_servers} is unreachable: {exc.args[0].str()}"
+            f"Kafka at {settings.kafka_bootstrap_servers} is unreachable: {exc.args[0].str()}{why}"
         ) from None
     counts = {}
     for topic in (settings.topic_invoices, settings.topic_items):
