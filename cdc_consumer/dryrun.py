@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .ledger import DesiredMove, family_report
 from .odoo.writer import Job, OdooWriter, Result
@@ -17,7 +17,7 @@ class DryRunWriter:
         self.actions: Counter[str] = Counter()
         self.moves: list[DesiredMove] = []
 
-    def sync(self, jobs: Sequence[Job]) -> list[Result]:
+    def sync(self, jobs: Sequence[Job], keep_alive: Callable[[], None] | None = None) -> list[Result]:
         """Decide each job; keep the counts and the desired moves for :meth:`report`."""
         results = []
         for job, decision, move_id in self._writer.plan(jobs):

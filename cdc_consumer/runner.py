@@ -133,6 +133,7 @@ class Runner:
         self._until_caught_up = until_caught_up
         self._assigned: set[TopicPartition] = set()
         self._held: set[TopicPartition] = set()
+        self._last_keep_alive = 0.0
         self._at_end: set[tuple[str, int]] = set()
         self._backoff = Backoff()
         self._retry_at: float | None = None
@@ -233,6 +234,10 @@ class Runner:
             AssignmentChanged: a rebalance revoked partitions this batch writes for; what is
                 not written yet stays dirty for the new owner.
         """
+        now = time.monotonic()
+        if now - self._last_keep_alive < 1.0:
+            return
+        self._last_keep_alive = now
         owned = set(self._assigned)
         self._wait(0)
         if not owned <= self._assigned:

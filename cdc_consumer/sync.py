@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 class Writer(Protocol):
     """What the sync needs from the Odoo side (``OdooWriter``, or a dry-run stand-in)."""
 
-    def sync(self, jobs: Sequence[Job]) -> list[Result]:
+    def sync(self, jobs: Sequence[Job], keep_alive: Callable[[], None] | None = None) -> list[Result]:
         """Bring each job's invoice in line in Odoo."""
         ...
 
@@ -79,9 +79,9 @@ class InvoiceSync:
         for start in range(0, len(ids), self._chunk):
             if start and keep_alive is not None:
                 keep_alive()
-            self._write(ids[start : start + self._chunk])
+            self._write(ids[start : start + self._chunk], keep_alive)
 
-    def _write(self, ids: Sequence[str]) -> None:
+    def _write(self, ids: Sequence[str], keep_alive: Callable[[], None] | None) -> None:
         stored = self._state.load(ids)
         jobs: list[Job] = []
         outcomes: list[SyncOutcome] = []
@@ -94,7 +94,7 @@ class InvoiceSync:
                 jobs.append(job_or_outcome)
             else:
                 outcomes.append(job_or_outcome)
-        results = self._writer.sync(jobs)
+        results = self._writer.sync(jobs, keep_alive)
         versions = {i: stored[i].sync.version for i in ids if i in stored}
         outcomes += [self._outcome(r, versions.get(r.invoice_id)) for r in results]
         self._state.record(outcomes)

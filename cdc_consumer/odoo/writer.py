@@ -218,8 +218,12 @@ class OdooWriter:
             plans.append((job, decision, move.id if move else None))
         return plans
 
-    def sync(self, jobs: Sequence[Job]) -> list[Result]:
-        """Decide and carry out what each job's invoice needs in Odoo; one result per job."""
+    def sync(self, jobs: Sequence[Job], keep_alive: Callable[[], None] | None = None) -> list[Result]:
+        """Decide and carry out what each job's invoice needs in Odoo; one result per job.
+
+        ``keep_alive`` is called after each invoice's own calls (payments, reversals, cancels),
+        the part whose length grows with the batch; it may raise to stop.
+        """
         works = [_Work(job, d, move_id, d.action, pending=d.pending) for job, d, move_id in self.plan(jobs)]
         self._write_drafts([w for w in works if w.steps(WriteDraft)])
         self._check_amounts([w for w in works if w.written and not w.blocked])
@@ -227,6 +231,8 @@ class OdooWriter:
         for w in works:
             if not w.blocked and w.move_id:
                 self._pay_cancel_reverse(w)
+                if keep_alive is not None:
+                    keep_alive()
         self._delete([w for w in works if w.steps(Delete) and not w.blocked and w.move_id])
         return [self._result(w) for w in works]
 

@@ -6,7 +6,7 @@ complete, and not again while the source does not change; a failed write is retr
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -29,7 +29,7 @@ class RecordingWriter:
     batches: list[list[Job]] = field(default_factory=list)
     failing: set[str] = field(default_factory=set)
 
-    def sync(self, jobs: Sequence[Job]) -> list[Result]:
+    def sync(self, jobs: Sequence[Job], keep_alive: Callable[[], None] | None = None) -> list[Result]:
         self.batches.append(list(jobs))
         return [
             Result(j.invoice_id, "failed", failure="Odoo: rejected")
