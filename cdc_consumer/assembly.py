@@ -64,9 +64,7 @@ def assemble(stored: StoredInvoice) -> Assembled:
     if stored.deleted or (stored.header is None and not stored.items):
         return Assembled(line_count=count)
     try:
-        lines = tuple(
-            sorted((InvoiceLine.from_row(item.row or {}) for item in stored.items), key=lambda line: line.id)
-        )
+        lines = tuple(sorted((InvoiceLine.from_row(item.row or {}) for item in stored.items), key=lambda line: line.id))
     except InvalidMessage as exc:
         return Assembled(incomplete=INVALID, detail=f"invalid item: {exc}", line_count=count)
     lines_total = sum((line.amount for line in lines), Decimal(0))

@@ -78,8 +78,6 @@ _LOGICAL_NAMES: Mapping[str, str] = {
 }
 
 
-
-
 class SchemaRegistry:
     """Avro writer schemas by id, from a Confluent-compatible schema registry.
 

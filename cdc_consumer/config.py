@@ -113,12 +113,8 @@ class Settings:
     void_posted: str = "reverse"
     stripe_journal_code: str = "STRP"
     stripe_journal_name: str = "Stripe"
-    family_keywords: Mapping[str, tuple[str, ...]] = field(
-        default_factory=lambda: dict(DEFAULT_FAMILY_KEYWORDS)
-    )
-    family_accounts: Mapping[str, tuple[str, str]] = field(
-        default_factory=lambda: dict(DEFAULT_FAMILY_ACCOUNTS)
-    )
+    family_keywords: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_FAMILY_KEYWORDS))
+    family_accounts: Mapping[str, tuple[str, str]] = field(default_factory=lambda: dict(DEFAULT_FAMILY_ACCOUNTS))
     inconsistency_grace_seconds: float = 300.0
     # Operations
     metrics_host: str = "127.0.0.1"
@@ -196,9 +192,7 @@ def _validate(s: Settings) -> None:
     try:
         ZoneInfo(s.company_timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"setting 'company_timezone' is not a known timezone: {s.company_timezone!r}"
-        ) from None
+        raise ConfigError(f"setting 'company_timezone' is not a known timezone: {s.company_timezone!r}") from None
     for name in ("batch_max_messages", "metrics_port"):
         if getattr(s, name) <= 0:
             raise ConfigError(f"setting {name!r} must be positive, got {getattr(s, name)}")
@@ -208,16 +202,12 @@ def _validate(s: Settings) -> None:
         if not getattr(s, name):
             raise ConfigError(f"setting {name!r} must not be empty")
     if not s.odoo_url.startswith(("http://", "https://")):
-        raise ConfigError(
-            f"setting 'odoo_url' must start with http:// or https://, got {mask_url(s.odoo_url)!r}"
-        )
+        raise ConfigError(f"setting 'odoo_url' must start with http:// or https://, got {mask_url(s.odoo_url)!r}")
     if not s.state_dsn.startswith(("sqlite://", "postgresql://", "postgres://")):
         raise ConfigError("setting 'state_dsn' must be a sqlite:/// path or a postgresql:// DSN")
     if s.value_format == "avro" and not s.schema_registry_url:
         raise ConfigError("setting 'schema_registry_url' is required when value_format is 'avro'")
-    if s.kafka_security_protocol.startswith("SASL") and not (
-        s.kafka_sasl_mechanism and s.kafka_sasl_username
-    ):
+    if s.kafka_security_protocol.startswith("SASL") and not (s.kafka_sasl_mechanism and s.kafka_sasl_username):
         raise ConfigError("SASL needs 'kafka_sasl_mechanism' and 'kafka_sasl_username'")
     if "other" not in s.family_accounts or set(s.family_keywords) - set(s.family_accounts):
         raise ConfigError(
@@ -225,9 +215,7 @@ def _validate(s: Settings) -> None:
         )
     for code, _name in s.family_accounts.values():
         if not code or not all(ch.isalnum() or ch == "." for ch in code) or not code.isascii():
-            raise ConfigError(
-                f"income account code {code!r} may only hold letters, digits and dots (Odoo 19)"
-            )
+            raise ConfigError(f"income account code {code!r} may only hold letters, digits and dots (Odoo 19)")
 
 
 def load_settings(

@@ -122,9 +122,7 @@ class DeadLetters:
             "cdc.origin.partition": str(origin.partition).encode(),
             "cdc.origin.offset": str(origin.offset).encode(),
         }
-        self._producer.produce(
-            self._topic, value=value, key=key, headers=headers, on_delivery=self._delivered
-        )
+        self._producer.produce(self._topic, value=value, key=key, headers=headers, on_delivery=self._delivered)
 
     def _delivered(self, err: object, _msg: object) -> None:
         if err is not None:
@@ -139,6 +137,4 @@ class DeadLetters:
         remaining = self._producer.flush(timeout)
         failures, self._failures = self._failures, []
         if remaining or failures:
-            raise KafkaException(
-                f"dead letters not acknowledged: {remaining} queued, errors {json.dumps(failures)}"
-            )
+            raise KafkaException(f"dead letters not acknowledged: {remaining} queued, errors {json.dumps(failures)}")

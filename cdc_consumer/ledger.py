@@ -76,8 +76,17 @@ PendingReason: TypeAlias = Literal[
     "inconsistent", "tax_mismatch", "conflict", "failed", "deleted_posted", "void_posted", "overpaid"
 ]
 Action: TypeAlias = Literal[
-    "created", "updated", "posted", "paid", "cancelled", "reversed", "deleted",
-    "unchanged", "skipped", "uncollectible", "pending",
+    "created",
+    "updated",
+    "posted",
+    "paid",
+    "cancelled",
+    "reversed",
+    "deleted",
+    "unchanged",
+    "skipped",
+    "uncollectible",
+    "pending",
 ]
 
 
@@ -106,9 +115,7 @@ class LedgerContext:
     posting_mode: Literal["draft", "auto"] = "draft"
     skip_draft_invoices: bool = False
     void_posted: Literal["reverse", "report"] = "reverse"
-    family_keywords: Mapping[str, tuple[str, ...]] = field(
-        default_factory=lambda: dict(DEFAULT_FAMILY_KEYWORDS)
-    )
+    family_keywords: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_FAMILY_KEYWORDS))
 
     def __post_init__(self) -> None:
         if self.rounding not in ROUNDINGS:
@@ -333,7 +340,8 @@ def desired_move(source: SourceInvoice, ctx: LedgerContext) -> tuple[DesiredMove
         return None, Pending("failed", f"currency {currency} is not active in Odoo")
     if not source.consistent:
         detail = (
-            "the invoice has no items" if not source.lines
+            "the invoice has no items"
+            if not source.lines
             else f"the items add up to {source.lines_total}, the subtotal is {header.subtotal}"
         )
         return None, Pending("inconsistent", detail)
@@ -360,9 +368,7 @@ def desired_move(source: SourceInvoice, ctx: LedgerContext) -> tuple[DesiredMove
     if choice.matches:
         return move, None
     with_tax = f"with {choice.tax.name}" if choice.tax else "without a tax (no usable sale tax)"
-    return move, Pending(
-        "tax_mismatch", f"the source tax is {tax}, Odoo would compute {choice.computed} {with_tax}"
-    )
+    return move, Pending("tax_mismatch", f"the source tax is {tax}, Odoo would compute {choice.computed} {with_tax}")
 
 
 def _payment(

@@ -128,9 +128,7 @@ class MetricsServer:
                 else:
                     self._send(404, b"not found\n")
 
-            def _send(
-                self, status: int, body: bytes, content_type: str = "text/plain; charset=utf-8"
-            ) -> None:
+            def _send(self, status: int, body: bytes, content_type: str = "text/plain; charset=utf-8") -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))

@@ -42,12 +42,7 @@ class TaxInfo:
     @property
     def usable(self) -> bool:
         """Whether invoices may carry it: an active, tax-excluded percentage sale tax."""
-        return (
-            self.active
-            and self.type_tax_use == "sale"
-            and self.amount_type == "percent"
-            and not self.price_include
-        )
+        return self.active and self.type_tax_use == "sale" and self.amount_type == "percent" and not self.price_include
 
 
 class TaxableLine(Protocol):

@@ -74,8 +74,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     common.add_argument("--dsn", help="source PostgreSQL DSN (default: the source_dsn setting)")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    gen = actions.add_parser("generate", parents=[common], help="write N seeded sample invoices",
-                             description="Write N seeded sample invoices (and their users) into the source.")
+    gen = actions.add_parser(
+        "generate",
+        parents=[common],
+        help="write N seeded sample invoices",
+        description="Write N seeded sample invoices (and their users) into the source.",
+    )
     gen.add_argument("--count", type=_positive(int), required=True, help="how many invoices")
     gen.add_argument("--seed", default="1", help="data set seed: the same seed gives the same data (default 1)")
     gen.add_argument("--start", type=int, default=0, help="index of the first invoice, to extend a data set")
@@ -97,10 +101,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p = kinds.add_parser(action, parents=[common], help=f"set an invoice's status to {status}")
         p.add_argument("invoice_id", help="the invoice's id (uuid)")
         if status == "paid":
-            p.add_argument("--amount-paid", type=_money, metavar="AMOUNT",
-                           help="collected amount; less than the total is a partial payment (default: the total)")
-            p.add_argument("--paid-at", type=_moment, metavar="TIME",
-                           help="ISO 8601 time with zone, e.g. 2026-05-27T14:00:00+00:00 (default: now)")
+            p.add_argument(
+                "--amount-paid",
+                type=_money,
+                metavar="AMOUNT",
+                help="collected amount; less than the total is a partial payment (default: the total)",
+            )
+            p.add_argument(
+                "--paid-at",
+                type=_moment,
+                metavar="TIME",
+                help="ISO 8601 time with zone, e.g. 2026-05-27T14:00:00+00:00 (default: now)",
+            )
     p = kinds.add_parser("set-amount", parents=[common], help="change an item's amount; totals follow")
     p.add_argument("item_id", help="the item's id (uuid)")
     p.add_argument("amount", type=_money, help="the new amount, e.g. 42.50 or -10.00")
@@ -116,9 +128,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p = kinds.add_parser("delete", parents=[common], help="delete an invoice and its items")
     p.add_argument("invoice_id", help="the invoice's id (uuid)")
 
-    stream = actions.add_parser("stream", parents=[common], help="a seeded random stream of live changes",
-                                description="Make random live changes (new invoices, payments, voids, item "
-                                "edits, deletes) at a steady rate until --count or --duration.")
+    stream = actions.add_parser(
+        "stream",
+        parents=[common],
+        help="a seeded random stream of live changes",
+        description="Make random live changes (new invoices, payments, voids, item "
+        "edits, deletes) at a steady rate until --count or --duration.",
+    )
     stream.add_argument("--rate", type=_positive(float), default=5.0, help="changes per second (default 5)")
     stream.add_argument("--count", type=_positive(int), help="stop after this many changes")
     stream.add_argument("--duration", type=_positive(float), help="stop after this many seconds")
@@ -173,8 +189,14 @@ def _generate(args: argparse.Namespace, conn: psycopg.Connection) -> int:
             rate = done / max(now - started, 1e-9)
             _write(f"sample-data: {done}/{count} invoices ({rate:,.0f}/s)", sys.stderr)
 
-    result = generate(conn, args.count, args.seed, start=args.start, batch_size=args.batch_size,
-                      progress=progress if args.count > args.batch_size else None)
+    result = generate(
+        conn,
+        args.count,
+        args.seed,
+        start=args.start,
+        batch_size=args.batch_size,
+        progress=progress if args.count > args.batch_size else None,
+    )
     out = {"inserted": result.inserted, "existing": result.existing, **result.summary.as_dict()}
     if args.json:
         _write(json.dumps(out, indent=2))
@@ -192,8 +214,9 @@ def _change(args: argparse.Namespace, conn: psycopg.Connection) -> int:
     elif args.change == "set-amount":
         changes.set_item_amount(conn, args.item_id, args.amount, quantity=args.quantity)
     elif args.change == "add-item":
-        item_id = changes.add_item(conn, args.invoice_id, args.description, args.amount,
-                                   quantity=args.quantity, unit_price=args.unit_price)
+        item_id = changes.add_item(
+            conn, args.invoice_id, args.description, args.amount, quantity=args.quantity, unit_price=args.unit_price
+        )
         _write(item_id)
     elif args.change == "remove-item":
         changes.remove_item(conn, args.item_id)
@@ -215,8 +238,9 @@ def _stream(args: argparse.Namespace, conn: psycopg.Connection) -> int:
             last = time.monotonic()
             _write(f"sample-data: {seen} changes", sys.stderr)
 
-    stats = run_stream(conn, seed=args.seed, rate=args.rate, count=args.count, duration=args.duration,
-                       on_change=on_change)
+    stats = run_stream(
+        conn, seed=args.seed, rate=args.rate, count=args.count, duration=args.duration, on_change=on_change
+    )
     kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(stats.made.items()))
     _write(f"{stats.total} changes in {stats.elapsed:.1f} s ({kinds}); {stats.refused} refused")
     return 0

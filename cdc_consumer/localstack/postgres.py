@@ -75,8 +75,7 @@ def find_bindir() -> Path:
     ]
     if not candidates:
         raise StackError(
-            f"no PostgreSQL server under {DEBIAN_PG_ROOT}/*/bin; run scripts/setup "
-            "(apt-get install postgresql)"
+            f"no PostgreSQL server under {DEBIAN_PG_ROOT}/*/bin; run scripts/setup (apt-get install postgresql)"
         )
     return max(candidates, key=lambda p: int(p.parent.name))
 
@@ -155,9 +154,7 @@ class PostgresCluster:
                 )
             if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone() is None:
                 conn.execute(
-                    sql.SQL("CREATE DATABASE {} OWNER {}").format(
-                        sql.Identifier(DATABASE), sql.Identifier(OWNER.user)
-                    )
+                    sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(DATABASE), sql.Identifier(OWNER.user))
                 )
         with psycopg.connect(dsn(OWNER, self.port), autocommit=True) as conn:
             conn.execute(SCHEMA_SQL.read_bytes())

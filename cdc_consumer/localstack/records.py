@@ -154,4 +154,3 @@ def _summary(records: list[Record]) -> str:
     for record in records:
         counts[record.topic] = counts.get(record.topic, 0) + 1
     return f"{len(records)} records {counts}" if records else "nothing"
-

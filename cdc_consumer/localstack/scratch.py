@@ -118,4 +118,3 @@ class ScratchConnector:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-

@@ -40,9 +40,7 @@ TRANSIENT_MARKERS = (
 class Gateway(Protocol):
     """What the rest of the consumer needs from an Odoo connection."""
 
-    def call(
-        self, model: str, method: str, args: Sequence[Any] = (), kwargs: dict[str, Any] | None = None
-    ) -> Any:
+    def call(self, model: str, method: str, args: Sequence[Any] = (), kwargs: dict[str, Any] | None = None) -> Any:
         """Call ``method`` of ``model`` with positional ``args`` and keyword ``kwargs``."""
         ...
 
@@ -141,9 +139,7 @@ class RpcGateway:
             raise
         self._odoo = odoo
 
-    def call(
-        self, model: str, method: str, args: Sequence[Any] = (), kwargs: dict[str, Any] | None = None
-    ) -> Any:
+    def call(self, model: str, method: str, args: Sequence[Any] = (), kwargs: dict[str, Any] | None = None) -> Any:
         """Call ``method`` of ``model``; connects first when needed."""
         if self._odoo is None:
             self.connect()

@@ -99,19 +99,13 @@ def _ensure_fields(gateway: Gateway, report: BootstrapReport) -> None:
 
 def _ensure_journal(gateway: Gateway, settings: Settings, report: BootstrapReport) -> None:
     code = settings.stripe_journal_code
-    found = gateway.call(
-        "account.journal", "search_read", [[("code", "=", code)]], {"fields": ["type", "name"]}
-    )
+    found = gateway.call("account.journal", "search_read", [[("code", "=", code)]], {"fields": ["type", "name"]})
     if found:
         if found[0]["type"] != "bank":
-            raise StartupCheckError(
-                f"journal {code!r} exists but is of type {found[0]['type']!r}, not 'bank'"
-            )
+            raise StartupCheckError(f"journal {code!r} exists but is of type {found[0]['type']!r}, not 'bank'")
         report.existing.append(f"journal {code} ({found[0]['name']})")
         return
-    gateway.call(
-        "account.journal", "create", [{"name": settings.stripe_journal_name, "code": code, "type": "bank"}]
-    )
+    gateway.call("account.journal", "create", [{"name": settings.stripe_journal_name, "code": code, "type": "bank"}])
     report.created.append(f"journal {code} ({settings.stripe_journal_name})")
 
 

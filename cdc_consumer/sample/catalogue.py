@@ -19,8 +19,18 @@ OTHER = "other"
 FAMILIES = (HOSTING, MANAGED, ADDONS, OTHER)
 
 _MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 

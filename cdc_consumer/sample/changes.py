@@ -55,9 +55,7 @@ def _now() -> datetime:
 
 
 def _lock(cur: psycopg.Cursor, invoice_id: str) -> _Locked:
-    row = cur.execute(
-        "SELECT status, subtotal, tax FROM invoices WHERE id = %s FOR UPDATE", (invoice_id,)
-    ).fetchone()
+    row = cur.execute("SELECT status, subtotal, tax FROM invoices WHERE id = %s FOR UPDATE", (invoice_id,)).fetchone()
     if row is None:
         raise ChangeRefused(f"no invoice {invoice_id}")
     return _Locked(*row)
@@ -125,9 +123,7 @@ def set_status(
             cur.execute("UPDATE invoices SET status = %s WHERE id = %s", (status, invoice_id))
 
 
-def set_item_amount(
-    conn: psycopg.Connection, item_id: str, amount: Decimal, *, quantity: int | None = None
-) -> None:
+def set_item_amount(conn: psycopg.Connection, item_id: str, amount: Decimal, *, quantity: int | None = None) -> None:
     """Change an item's amount (and quantity); the unit price follows when there is one.
 
     A line with a unit price keeps ``amount = quantity × unit_price``: the unit price becomes
@@ -137,9 +133,7 @@ def set_item_amount(
     with conn.transaction(), conn.cursor() as cur:
         invoice_id = _invoice_of_item(cur, item_id)
         before = _lock(cur, invoice_id)
-        row = cur.execute(
-            "SELECT quantity, unit_price FROM invoice_items WHERE id = %s", (item_id,)
-        ).fetchone()
+        row = cur.execute("SELECT quantity, unit_price FROM invoice_items WHERE id = %s", (item_id,)).fetchone()
         if row is None:  # deleted since we looked it up
             raise ChangeRefused(f"no invoice item {item_id}")
         qty = row[0] if quantity is None else quantity
@@ -293,12 +287,21 @@ class _Stream:
             return
         if kind == "add_item":
             description, price = rng.choice(_EXTRA_LINES)
-            add_item(conn, invoice_id, description, price, unit_price=price,
-                     item_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)))
+            add_item(
+                conn,
+                invoice_id,
+                description,
+                price,
+                unit_price=price,
+                item_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            )
             return
-        items = [r[0] for r in conn.execute(
-            "SELECT id::text FROM invoice_items WHERE invoice_id = %s ORDER BY id", (invoice_id,)
-        ).fetchall()]
+        items = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id::text FROM invoice_items WHERE invoice_id = %s ORDER BY id", (invoice_id,)
+            ).fetchall()
+        ]
         if not items or (kind == "remove_item" and len(items) < 2):
             raise ChangeRefused(f"invoice {invoice_id} has too few items to {kind}")
         item_id = rng.choice(items)
@@ -360,4 +363,3 @@ def run_stream(
         if on_change:
             on_change(kind)
     return StreamStats(made=made, refused=refused, elapsed=clock() - started)
-

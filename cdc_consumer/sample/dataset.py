@@ -230,19 +230,30 @@ class _Lines:
         self._seed, self._index, self._created_at = seed, index, created_at
         self.items: list[SampleItem] = []
 
-    def _add(self, description: str, quantity: int, unit_price: Decimal | None, amount: Decimal,
-             product: Product, period: tuple[datetime, datetime] | None = None) -> None:
+    def _add(
+        self,
+        description: str,
+        quantity: int,
+        unit_price: Decimal | None,
+        amount: Decimal,
+        product: Product,
+        period: tuple[datetime, datetime] | None = None,
+    ) -> None:
         item_id = _uuid(self._seed, "invoice", self._index, "item", len(self.items))
         start, end = period if period else (None, None)
-        self.items.append(
-            SampleItem(item_id, description, quantity, unit_price, amount, product.family, start, end)
-        )
+        self.items.append(SampleItem(item_id, description, quantity, unit_price, amount, product.family, start, end))
 
     def regular(self, product: Product, quantity: int = 1) -> None:
         period = _month(self._created_at)
         description = product.describe(period[0].date(), period[1].date(), quantity)
-        self._add(description, quantity, product.price, product.price * quantity, product,
-                  period if product.recurring else None)
+        self._add(
+            description,
+            quantity,
+            product.price,
+            product.price * quantity,
+            product,
+            period if product.recurring else None,
+        )
 
     def prorated(self, kind: Literal["Remaining", "Unused"], product: Product) -> None:
         on = self._created_at.date()

@@ -43,26 +43,46 @@ def synthetic_messages(invoices: int, items: int, *, first_lsn: int, amount: str
         invoice_id = f"00000000-0000-4000-8000-{n:012d}"
         subtotal = f"{int(amount) * items}.00"
         header = {
-            "id": invoice_id, "stripe_invoice_id": f"in_{n}", "invoice_number": f"NC-{n:06d}",
-            "user_id": "00000000-0000-4000-9000-000000000001", "subscription_id": None,
-            "created_at": "2025-02-01T09:30:15.123456Z", "currency": "cad", "status": "open",
-            "subtotal": subtotal, "tax": "13.00", "amount_paid": "0.00", "paid_at": None,
+            "id": invoice_id,
+            "stripe_invoice_id": f"in_{n}",
+            "invoice_number": f"NC-{n:06d}",
+            "user_id": "00000000-0000-4000-9000-000000000001",
+            "subscription_id": None,
+            "created_at": "2025-02-01T09:30:15.123456Z",
+            "currency": "cad",
+            "status": "open",
+            "subtotal": subtotal,
+            "tax": "13.00",
+            "amount_paid": "0.00",
+            "paid_at": None,
         }
         yield "invoices", lsn, _envelope("invoices", op, header, lsn)
         lsn += 1
         for m in range(items):
             item = {
-                "id": f"00000000-0000-4000-a000-{n * items + m:012d}", "invoice_id": invoice_id,
-                "description": "Odoo ERP hosting - Standard plan (monthly)", "quantity": 1,
-                "unit_price": f"{amount}.00", "amount": f"{amount}.00",
+                "id": f"00000000-0000-4000-a000-{n * items + m:012d}",
+                "invoice_id": invoice_id,
+                "description": "Odoo ERP hosting - Standard plan (monthly)",
+                "quantity": 1,
+                "unit_price": f"{amount}.00",
+                "amount": f"{amount}.00",
             }
             yield "invoice_items", lsn, _envelope("invoice_items", op, item, lsn)
             lsn += 1
 
 
 def _envelope(table: str, op: str, row: dict[str, object], lsn: int) -> bytes:
-    source = {"connector": "postgresql", "name": "nexacloud", "db": "nexacloud", "schema": "public",
-              "table": table, "lsn": lsn, "ts_ms": 1_740_000_000_000 + lsn, "snapshot": "false", "txId": lsn}
+    source = {
+        "connector": "postgresql",
+        "name": "nexacloud",
+        "db": "nexacloud",
+        "schema": "public",
+        "table": table,
+        "lsn": lsn,
+        "ts_ms": 1_740_000_000_000 + lsn,
+        "snapshot": "false",
+        "txId": lsn,
+    }
     return orjson.dumps({"before": None, "after": row, "source": source, "op": op, "ts_ms": source["ts_ms"]})
 
 
@@ -72,8 +92,9 @@ def _timed(work: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def run_pass(name: str, store_apply: Callable[[Sequence[ChangeEvent]], object], messages: Iterator[Message],
-             batch: int) -> str:
+def run_pass(
+    name: str, store_apply: Callable[[Sequence[ChangeEvent]], object], messages: Iterator[Message], batch: int
+) -> str:
     """Decode and apply ``messages`` batch by batch (generated lazily); a line of results."""
     decoder = JsonDecoder()
     decode_seconds = apply_seconds = 0.0
@@ -99,8 +120,11 @@ def run_pass(name: str, store_apply: Callable[[Sequence[ChangeEvent]], object], 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print one line per pass."""
-    parser = argparse.ArgumentParser(prog="python -m cdc_consumer.state.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m cdc_consumer.state.bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--invoices", type=int, default=25_000, help="invoices (default 25,000)")
     parser.add_argument("--items", type=int, default=3, help="items per invoice (default 3)")
     parser.add_argument("--batch", type=int, default=1000, help="events per apply (default 1,000)")

@@ -340,9 +340,7 @@ class SqlStateStore:
                 cur.execute(query + self._backend.lock_clause, params)
                 stored.update((row[0], row) for row in cur.fetchall())
             now = self._clock()
-            cur.executemany(
-                self._sql(UPSERT_SYNC), [self._recorded(latest[i], stored.get(i), now) for i in wanted]
-            )
+            cur.executemany(self._sql(UPSERT_SYNC), [self._recorded(latest[i], stored.get(i), now) for i in wanted])
 
         with self._lock:
             self._backend.run(work, write=True)
