@@ -19,6 +19,9 @@ from .config import Settings
 from .errors import StartupCheckError
 from .events import Origin
 
+CLIENT_LOG = logging.getLogger("cdc_consumer.kafka")
+"""Where librdkafka's own log lines go (served by poll and flush), so they are structured too."""
+
 
 def client_config(settings: Settings) -> dict[str, Any]:
     """What every Kafka client needs: brokers and security (TLS/SASL pass through)."""
@@ -39,6 +42,7 @@ def consumer_config(settings: Settings, *, group_id: str | None = None) -> dict[
     """The consumer's configuration, with the settings the guarantees rest on forced."""
     return {
         **client_config(settings),
+        "logger": CLIENT_LOG,
         "group.id": group_id or settings.kafka_group_id,
         "enable.auto.commit": False,
         "enable.auto.offset.store": False,
@@ -54,7 +58,7 @@ def consumer_config(settings: Settings, *, group_id: str | None = None) -> dict[
 
 def producer_config(settings: Settings) -> dict[str, Any]:
     """The dead-letter producer: idempotent, acknowledged by all replicas."""
-    return {**client_config(settings), "enable.idempotence": True, "acks": "all", "linger.ms": 5}
+    return {**client_config(settings), "logger": CLIENT_LOG, "enable.idempotence": True, "acks": "all", "linger.ms": 5}
 
 
 class _LastComplaint(logging.Handler):
