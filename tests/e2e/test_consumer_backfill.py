@@ -1,8 +1,11 @@
-"""Backfill: generated invoices, through Debezium and Kafka, end up in Odoo once each and exact.
+"""Backfill: generated invoices, through Debezium and Kafka, end up in Odoo once each and exact;
+a replay of the topics from offset 0 then writes nothing.
 
 The consumer reads the whole history of the shared topics with its own group (every invoice
 any test wrote); the assertions are about this test's invoices, compared with the source
-database row by row (ledger rules) and in total (``summarize_source``).
+database row by row (ledger rules) and in total (``summarize_source``). The replay (a new
+consumer group on the same state store, DESIGN §4) finds every event already applied and makes
+no Odoo write for them.
 """
 
 from __future__ import annotations
@@ -19,7 +22,16 @@ from cdc_consumer.emulator import OdooEmulator
 from cdc_consumer.sample.dataset import invoice_ids
 from cdc_consumer.sample.generate import generate
 from cdc_consumer.sample.summary import Summary, summarize_source
-from tests.support.consumer import Consumers, duplicated_sources, ledger_problems, money, moves_of
+from tests.support.consumer import (
+    Consumers,
+    committed_offsets,
+    duplicated_sources,
+    end_offsets,
+    ledger_problems,
+    money,
+    moves_of,
+    writes_about,
+)
 
 pytestmark = [pytest.mark.stack, pytest.mark.e2e]
 
@@ -56,7 +68,7 @@ def _source_totals(summary: Summary) -> dict[str, object]:
     return {"by_status": by_status, "by_code": by_code}
 
 
-def test_backfill_writes_every_invoice_once_with_exact_amounts(
+def test_a_backfill_writes_every_invoice_once_exactly_and_its_replay_writes_nothing(
     consumers: Consumers, source: psycopg.Connection
 ) -> None:
     seed = f"e2e-backfill-{uuid.uuid4().hex[:8]}"
@@ -64,7 +76,8 @@ def test_backfill_writes_every_invoice_once_with_exact_amounts(
     ids = invoice_ids(300, seed)
     odoo = consumers.odoo
 
-    consumer = consumers.thread(consumers.settings(posting_mode="auto"))
+    settings = consumers.settings(posting_mode="auto")
+    consumer = consumers.thread(settings)
     consumers.wait_for_ledger(source, ids)
     consumer.stop()
 
@@ -76,3 +89,15 @@ def test_backfill_writes_every_invoice_once_with_exact_amounts(
     assert held == _source_totals(summary)
     assert sum(len(m) for m in moves_of(odoo, ids).values()) == summary.totals(*BILLED).count
     assert len(held["by_code"]) >= 3, "the generated lines cover several service families"
+
+    # A replay from offset 0: a new group on the same state store finds every event applied.
+    move_ids = [m["id"] for found in moves_of(odoo, ids).values() for m in found]
+    odoo.calls.clear()
+    replay = consumers.settings(posting_mode="auto", state_dsn=settings.state_dsn)
+    ends = end_offsets(consumers.stack, consumers.stack.topics)
+    consumers.catch_up(replay)
+
+    committed = committed_offsets(consumers.stack, replay.kafka_group_id, consumers.stack.topics)
+    assert all(committed[tp] >= end for tp, end in ends.items()), "the replay read the whole history"
+    assert writes_about(odoo, ids, move_ids) == []
+    assert not ledger_problems(odoo, source, ids)
