@@ -4,20 +4,22 @@ Loaded by the root ``conftest.py`` as a fixture plugin.
 
 Fixtures:
     e2e_odoo (function): the ``odoo_emulator`` of the test, bootstrapped (custom fields, Stripe
-        journal, income accounts), with its call log cleared afterwards.
-    consumers (function): a :class:`Consumers` factory for this test: settings with a unique
-        consumer group, a SQLite state file in ``tmp_path``, the emulator's URL and the stack's
-        addresses; consumers in threads or as ``cdc-consumer run`` subprocesses, all stopped
-        at the end of the test.
+        journal, income accounts), its call log cleared after the bootstrap.
+    consumers (function): a :class:`Consumers` factory for this test: ``settings()`` with a
+        unique consumer group, a SQLite state file in ``tmp_path``, the emulator's URL, the
+        stack's addresses and a free metrics port (``skip_history=True`` starts the group at
+        the topics' current ends); consumers in threads (``thread``, ``catch_up``) or as
+        ``cdc-consumer run`` subprocesses (``process``), all stopped at the end of the test;
+        ``wait`` (``wait_until`` that fails at once when a consumer thread died) and
+        ``wait_for_ledger``.
     pg_state_dsn (function): a PostgreSQL state database on the stack, dropped afterwards.
 
 Helpers:
-    wait_until(condition, timeout, what, interval): poll ``condition`` until it returns something truthy
-        (returned) or raise ``TimeoutError`` saying ``what`` (a string or a callable for
-        details computed at the deadline).
+    wait_until(condition, timeout, what, interval): poll ``condition`` until it returns
+        something truthy (returned) or raise ``TimeoutError`` saying ``what`` (a string, or a
+        callable for details computed at the deadline).
     bootstrapped(odoo, **settings): bootstrap an emulator; settings that reach it.
     moves_of(odoo, invoice_ids): the ``account.move`` records per source invoice id.
-    writes_about(odoo, invoice_ids, move_ids): the data-changing calls about those invoices.
     duplicated_sources(odoo): source ids more than one Odoo move carries (any invoice at all).
     ledger_problems(odoo, source, invoice_ids): how Odoo differs from what the ledger rules
         make of the source rows, in ``posting_mode=auto`` (empty when it does not).
