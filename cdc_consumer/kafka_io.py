@@ -49,7 +49,8 @@ def consumer_config(settings: Settings, *, group_id: str | None = None) -> dict[
         "auto.offset.reset": "earliest",
         "partition.assignment.strategy": "range",
         "enable.partition.eof": True,
-        "session.timeout.ms": 30_000,
+        "session.timeout.ms": 10_000,
+        "heartbeat.interval.ms": 2_000,
         "max.poll.interval.ms": 300_000,
         # librdkafka pre-fetches up to 64 MiB per consumer by default; a batch needs far less.
         "queued.max.messages.kbytes": 16_384,

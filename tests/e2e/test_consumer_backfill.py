@@ -68,12 +68,16 @@ def _source_totals(summary: Summary) -> dict[str, object]:
     return {"by_status": by_status, "by_code": by_code}
 
 
+INVOICES = 1000
+"""The size the product promises to backfill with nothing missing, duplicated or off by a cent."""
+
+
 def test_a_backfill_writes_every_invoice_once_exactly_and_its_replay_writes_nothing(
     consumers: Consumers, source: psycopg.Connection
 ) -> None:
     seed = f"e2e-backfill-{uuid.uuid4().hex[:8]}"
-    generate(source, 300, seed)
-    ids = invoice_ids(300, seed)
+    generate(source, INVOICES, seed)
+    ids = invoice_ids(INVOICES, seed)
     odoo = consumers.odoo
 
     settings = consumers.settings(posting_mode="auto")
@@ -84,7 +88,7 @@ def test_a_backfill_writes_every_invoice_once_exactly_and_its_replay_writes_noth
     assert not ledger_problems(odoo, source, ids)
     assert not duplicated_sources(odoo), "every source invoice of the whole history is in Odoo at most once"
     summary = summarize_source(source, ids)
-    assert summary.invoices == 300
+    assert summary.invoices == INVOICES
     held = _odoo_totals(odoo, source, ids)
     assert held == _source_totals(summary)
     assert sum(len(m) for m in moves_of(odoo, ids).values()) == summary.totals(*BILLED).count
