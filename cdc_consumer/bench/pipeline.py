@@ -20,7 +20,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -49,7 +49,7 @@ class NullWriter:
     def __init__(self) -> None:
         self._moves = 0
 
-    def sync(self, jobs: Sequence[Job]) -> list[Result]:
+    def sync(self, jobs: Sequence[Job], keep_alive: Callable[[], None] | None = None) -> list[Result]:
         """One ``created`` result per job."""
         results = []
         for job in jobs:
