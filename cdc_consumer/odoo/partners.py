@@ -44,15 +44,22 @@ class PartnerDirectory:
             self._create([customers[uid] for uid in todo])
         return {uid: self._partner_of[uid] for uid in customers}
 
-    def _find_by_user_id(self, user_ids: list[str]) -> None:
+    def _oldest_by_user_id(self, user_ids: list[str]) -> dict[str, int]:
+        """The oldest partner carrying each of ``user_ids`` (users without one are absent)."""
         rows = self._gateway.call(
             "res.partner",
             "search_read",
             [[(USER_FIELD, "in", user_ids)]],
             {"fields": [USER_FIELD], "order": "id"},
         )
+        oldest: dict[str, int] = {}
         for row in rows:
-            self._partner_of.setdefault(row[USER_FIELD], row["id"])
+            oldest.setdefault(row[USER_FIELD], row["id"])
+        return oldest
+
+    def _find_by_user_id(self, user_ids: list[str]) -> None:
+        for user_id, partner_id in self._oldest_by_user_id(user_ids).items():
+            self._partner_of.setdefault(user_id, partner_id)
 
     def _find_by_email(self, customers: Iterable[Customer]) -> None:
         by_email = {c.invoice_email.lower(): c.user_id for c in customers if c.invoice_email}
@@ -85,5 +92,12 @@ class PartnerDirectory:
             for c in customers
         ]
         ids = self._gateway.call("res.partner", "create", [values])
-        for customer, partner_id in zip(customers, ids, strict=True):
-            self._partner_of[customer.user_id] = partner_id
+        created = {c.user_id: partner_id for c, partner_id in zip(customers, ids, strict=True)}
+        # Users are not partitioned: another instance may have created a partner for the same
+        # user meanwhile. The oldest one is the user's partner; a newer one of ours goes again.
+        oldest = self._oldest_by_user_id(list(created))
+        extra = [partner_id for uid, partner_id in created.items() if oldest.get(uid, partner_id) != partner_id]
+        if extra:
+            self._gateway.call("res.partner", "unlink", [extra])
+        for uid, partner_id in created.items():
+            self._partner_of[uid] = oldest.get(uid, partner_id)
