@@ -1,0 +1,63 @@
+"""A Kafka broker restart in the middle of a backfill (DESIGN §6, Kafka hiccups).
+
+The broker of the stack is stopped while a ``cdc-consumer run`` process writes a backfill, more
+invoices are written to the source while it is down (Debezium holds them), and the broker is
+started again. The consumer must ride it out — fetches, commits and the group coordinator gone
+for a while — and write everything exactly once. The stack is left running and healthy.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+
+from cdc_consumer.localstack.kafka import broker_ready
+from cdc_consumer.sample.dataset import invoice_ids
+from cdc_consumer.sample.generate import generate
+from tests.support.consumer import Consumers
+from tests.support.faults import ScenarioLog, StackControl, await_exact, stop_cleanly, written
+
+pytestmark = [pytest.mark.faults, pytest.mark.stack]
+
+INVOICES = 150
+FAILED_BATCH = "batch failed, rewinding and pausing"
+
+
+def test_a_broker_restart_loses_and_duplicates_nothing(
+    consumers: Consumers,
+    source: psycopg.Connection,
+    scenario: ScenarioLog,
+    faults_scale: int,
+    stack_control: StackControl,
+) -> None:
+    stack, odoo = consumers.stack, consumers.odoo
+    settings = consumers.settings(posting_mode="auto", skip_history=True, batch_max_messages=25)
+    seed = f"faults-broker-{uuid.uuid4().hex[:8]}"
+    half = INVOICES * faults_scale // 2
+    odoo.faults.latency(0.01, models="account.move")
+    generate(source, half, seed)
+    process = consumers.process(settings)
+    consumers.wait(lambda: written(odoo, invoice_ids(half, seed)) > 0, timeout=60, what="the backfill under way")
+
+    offset = len(process.log())
+    stack_control.stop("kafka")
+    assert not broker_ready(stack.kafka_bootstrap)
+    during = written(odoo, invoice_ids(half, seed))
+    generate(source, half, seed, start=half)
+    ids = invoice_ids(2 * half, seed)
+    scenario.step(f"broker stopped with {during}/{len(ids)} invoices written; {half} more written to the source")
+    consumers.wait(
+        lambda: FAILED_BATCH in process.log()[offset:],
+        timeout=90,
+        what=lambda: f"the consumer meets the missing broker:\n{process.log()[offset:][-3000:]}",
+    )
+    assert process.process.poll() is None, process.log()[-3000:]
+    scenario.check("a batch written to Odoo could not be committed: rewound, the consumer alive without its broker")
+
+    seconds = stack_control.start()
+    scenario.step(f"broker started again, stack healthy (connector and task running) after {seconds:.1f} s")
+    await_exact(consumers, settings, ids, scenario, process=process)
+    stop_cleanly(process, settings)
+    scenario.check("the consumer stayed alive and ready, and stopped cleanly on SIGTERM")
