@@ -26,6 +26,11 @@ class CdcError(Exception):
     """Base class of every error this package raises on purpose."""
 
 
+def one_line(exc: BaseException) -> str:
+    """An exception's text on one line, for messages that embed it (libpq's span several)."""
+    return " ".join(str(exc).split())
+
+
 class ConfigError(CdcError):
     """A configuration value is missing or invalid."""
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import psycopg
 
 from .config import Secret
-from .errors import SourceUnavailable
+from .errors import SourceUnavailable, one_line
 from .invoice import Customer
 
 QUERY = "SELECT id::text, full_name, email, billing_email FROM users WHERE id = ANY(%s::uuid[])"
@@ -56,7 +56,7 @@ class UsersLookup:
                     rows = cur.fetchall()
             except psycopg.Error as exc:
                 self.close()
-                raise SourceUnavailable(f"users lookup failed: {type(exc).__name__}: {exc}") from None
+                raise SourceUnavailable(f"users lookup failed: {type(exc).__name__}: {one_line(exc)}") from None
             for uid, full_name, email, billing_email in rows:
                 customer = Customer(uid, full_name or "", email, billing_email)
                 found[uid] = customer

@@ -16,7 +16,7 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from ..config import mask_url
-from ..errors import StateUnavailable
+from ..errors import StateUnavailable, one_line
 from .store import Cursor
 
 T = TypeVar("T")
@@ -62,11 +62,11 @@ class PostgresBackend:
                     return work(cur)
             except (pg_errors.DeadlockDetected, pg_errors.SerializationFailure) as exc:
                 if attempt == CONFLICT_RETRIES:
-                    raise StateUnavailable(f"state store conflicts persisted: {exc}") from None
+                    raise StateUnavailable(f"state store conflicts persisted: {one_line(exc)}") from None
             except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
                 self.close()
                 raise StateUnavailable(
-                    f"state store {mask_url(self._dsn)} unavailable: {type(exc).__name__}: {exc}"
+                    f"state store {mask_url(self._dsn)} unavailable: {type(exc).__name__}: {one_line(exc)}"
                 ) from None
         raise AssertionError("unreachable")
 
