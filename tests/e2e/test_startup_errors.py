@@ -11,8 +11,9 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,36 +80,38 @@ def test_a_missing_configuration_file_is_named(tmp_path: Path) -> None:
     assert f"cannot read configuration file {missing}" in refusal(run({"CDC_CONFIG": str(missing)}))
 
 
-@pytest.mark.stack
-@pytest.mark.e2e
-def test_an_unknown_topic_is_named(consumers: Consumers) -> None:
+Case = tuple[dict[str, Any], list[str]]
+"""Settings that make the start fail, and what the refusal must say."""
+
+
+def unknown_topic(_: Consumers) -> Case:
     topic = f"nexacloud.public.missing_{uuid.uuid4().hex[:8]}"
-    line = refusal(run(env_of(consumers.settings(topic_items=topic))))
-    assert f"topic {topic!r} does not exist" in line
+    return {"topic_items": topic}, [f"topic {topic!r} does not exist"]
 
 
-@pytest.mark.stack
-@pytest.mark.e2e
-def test_an_unreachable_kafka_is_named_with_why(consumers: Consumers) -> None:
+def unreachable_kafka(_: Consumers) -> Case:
     address = f"127.0.0.1:{free_port()}"
-    line = refusal(run(env_of(consumers.settings(kafka_bootstrap_servers=address))))
-    assert f"Kafka at {address} is unreachable" in line
-    assert "Connection refused" in line
+    return {"kafka_bootstrap_servers": address}, [f"Kafka at {address} is unreachable", "Connection refused"]
 
 
-@pytest.mark.stack
-@pytest.mark.e2e
-def test_an_unreachable_odoo_is_named(consumers: Consumers) -> None:
+def unreachable_odoo(_: Consumers) -> Case:
     url = f"http://127.0.0.1:{free_port()}"
-    line = refusal(run(env_of(consumers.settings(odoo_url=url))))
-    assert f"Odoo at {url} is unreachable" in line
+    return {"odoo_url": url}, [f"Odoo at {url} is unreachable"]
+
+
+def wrong_odoo_credentials(consumers: Consumers) -> Case:
+    return {"odoo_password": "not-the-password"}, [
+        f"refused the login of 'admin' on database {consumers.odoo.database!r}"
+    ]
 
 
 @pytest.mark.stack
 @pytest.mark.e2e
-def test_wrong_odoo_credentials_are_named(consumers: Consumers) -> None:
-    line = refusal(run(env_of(consumers.settings(odoo_password="not-the-password"))))
-    assert f"refused the login of 'admin' on database {consumers.odoo.database!r}" in line
+@pytest.mark.parametrize("case", [unknown_topic, unreachable_kafka, unreachable_odoo, wrong_odoo_credentials])
+def test_a_refused_start_names_the_problem(consumers: Consumers, case: Callable[[Consumers], Case]) -> None:
+    overrides, named = case(consumers)
+    line = refusal(run(env_of(consumers.settings(**overrides))))
+    assert [fragment for fragment in named if fragment not in line] == [], line
     assert "not-the-password" not in line
 
 
