@@ -104,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     emulator = None
     stream_stop = threading.Event()
     app = None
+    consumer: threading.Thread | None = None
     try:
         with source.connect(info.source_dsn) as conn:
             done = generate.generate(conn, args.invoices, args.seed)
@@ -140,6 +141,8 @@ def run(args: argparse.Namespace) -> int:
         stream_stop.set()
         if app is not None:
             app.stop.set()
+            if consumer is not None:
+                consumer.join(60)  # the batch under way is finished and committed first
             app.close()
         if emulator is not None:
             emulator.stop()
