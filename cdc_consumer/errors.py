@@ -88,5 +88,9 @@ class SchemaRegistryUnavailable(CdcError):
     """
 
 
+class KafkaUnavailable(CdcError):
+    """Kafka did not answer an operator command's request."""
+
+
 class StackError(CdcError):
     """A component of the local stack could not be installed, started or reached."""

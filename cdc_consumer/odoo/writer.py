@@ -105,7 +105,8 @@ class _Work:
         return self.failure is not None or (self.pending is not None and self.pending is not self.decision.pending)
 
 
-def _to_move(row: dict[str, Any]) -> OdooMove:
+def to_move(row: dict[str, Any]) -> OdooMove:
+    """An ``account.move`` row read with :data:`MOVE_FIELDS`, as the ledger sees it."""
     return OdooMove(
         id=row["id"],
         state=row["state"],
@@ -252,7 +253,7 @@ class OdooWriter:
         )
         found: dict[str, list[OdooMove]] = {}
         for row in rows:
-            found.setdefault(row["x_fc_nexacloud_invoice_id"], []).append(_to_move(row))
+            found.setdefault(row["x_fc_nexacloud_invoice_id"], []).append(to_move(row))
         return found
 
     def _isolated(self, works: Iterable[_Work], batch: Callable[[list[_Work]], None]) -> None:

@@ -17,16 +17,12 @@ from confluent_kafka import OFFSET_INVALID, Consumer, KafkaException, TopicParti
 from confluent_kafka.admin import AdminClient
 
 from ..config import Settings
-from ..errors import CdcError, ConfigError
+from ..errors import ConfigError, KafkaUnavailable
 from ..kafka_io import client_config, consumer_config
 
 TIMEOUT = 15.0
 
 TopicPartitionKey = tuple[str, int]
-
-
-class KafkaUnavailable(CdcError):
-    """Kafka did not answer an operator command's request."""
 
 
 @dataclass(frozen=True, slots=True)

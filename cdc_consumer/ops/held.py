@@ -14,7 +14,7 @@ from typing import Any
 
 from ..ledger import OUT_INVOICE, OUT_REFUND, OdooMove
 from ..odoo.gateway import Gateway
-from ..odoo.writer import MOVE_FIELDS, _to_move
+from ..odoo.writer import MOVE_FIELDS, to_move
 
 SOURCE_FIELD = "x_fc_nexacloud_invoice_id"
 HELD_FIELDS = [*MOVE_FIELDS, "name", "ref", "invoice_date"]
@@ -45,7 +45,7 @@ def _held(row: dict[str, Any]) -> HeldMove:
         name=row.get("name") or "",
         ref=row.get("ref") or "",
         invoice_date=date.fromisoformat(row["invoice_date"]) if row.get("invoice_date") else None,
-        move=_to_move(row),
+        move=to_move(row),
     )
 
 
