@@ -15,6 +15,7 @@ from .kafka_io import DeadLetters, check_topics, consumer_config
 from .odoo.gateway import RpcGateway
 from .odoo.setup import check_ready
 from .odoo.writer import OdooWriter
+from .offsets import PendingCommits
 from .runner import Runner
 from .state import open_state_store
 from .state.model import StateStore
@@ -78,8 +79,9 @@ def build(settings: Settings, *, dry_run: bool = False, until_caught_up: bool = 
     else:
         decode = JsonDecoder().decode
     stop = threading.Event()
+    commits = None if dry_run else PendingCommits()
     runner = Runner(
-        Consumer(consumer_config(settings)),
+        Consumer(consumer_config(settings, on_commit=commits.on_commit if commits else None)),
         [settings.topic_invoices, settings.topic_items],
         decode,
         sync,
@@ -87,7 +89,7 @@ def build(settings: Settings, *, dry_run: bool = False, until_caught_up: bool = 
         settings.batch_max_messages,
         settings.batch_max_seconds,
         stop,
-        commit=not dry_run,
+        commits=commits,
         until_caught_up=dry_run or until_caught_up,
     )
     return App(settings, runner, sync, state, gateway, stop, partitions, dry, users)

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import KafkaException, Producer
+from confluent_kafka import KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from .config import Settings
 from .errors import StartupCheckError
 from .events import Origin
+
+OnCommit = Callable[[KafkaError | None, list[TopicPartition]], None]
 
 CLIENT_LOG = logging.getLogger("cdc_consumer.kafka")
 """Where librdkafka's own log lines go (served by poll and flush), so they are structured too."""
@@ -38,9 +41,16 @@ def client_config(settings: Settings) -> dict[str, Any]:
     return conf
 
 
-def consumer_config(settings: Settings, *, group_id: str | None = None) -> dict[str, Any]:
-    """The consumer's configuration, with the settings the guarantees rest on forced."""
+def consumer_config(
+    settings: Settings, *, group_id: str | None = None, on_commit: OnCommit | None = None
+) -> dict[str, Any]:
+    """The consumer's configuration, with the settings the guarantees rest on forced.
+
+    ``on_commit`` receives the result of every offset commit (see ``offsets.PendingCommits``).
+    """
+    callbacks = {"on_commit": on_commit} if on_commit is not None else {}
     return {
+        **callbacks,
         **client_config(settings),
         "logger": CLIENT_LOG,
         "group.id": group_id or settings.kafka_group_id,

@@ -81,6 +81,11 @@ PENDING_OVERDUE = Gauge(
 LAST_COMMIT = Gauge(
     "cdc_last_commit_timestamp_seconds", "Unix time of the last successful offset commit.", registry=REGISTRY
 )
+COMMIT_FAILURES = Counter(
+    "cdc_commit_failures_total",
+    "Offset commits refused or failed; their offsets are carried again by the next commit.",
+    registry=REGISTRY,
+)
 PARTITIONS_ASSIGNED = Gauge(
     "cdc_partitions_assigned", "Partitions currently assigned to this instance.", registry=REGISTRY
 )

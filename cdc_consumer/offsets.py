@@ -1,8 +1,17 @@
-"""What a micro-batch makes committable, and where to rewind it to when it fails."""
+"""What a micro-batch makes committable, where to rewind it to when it fails, and what awaits commit."""
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+
+from confluent_kafka import KafkaError, TopicPartition
+
+from . import metrics
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -26,3 +35,47 @@ class BatchOffsets:
     def first_offsets(self) -> dict[tuple[str, int], int]:
         """Where to rewind each partition when the batch fails."""
         return dict(self._first)
+
+
+class PendingCommits:
+    """Offsets applied but not yet confirmed committed, per (topic, partition).
+
+    Commits are asynchronous: a synchronous one waits for the group coordinator for as long as
+    the brokers are gone, and the loop would stand still, deaf to the stop signal and silent in
+    its logs and metrics. A commit the coordinator refuses keeps its offsets pending, and the
+    next commit carries them again; a confirmed one drops them. Its :meth:`on_commit` must be
+    the consumer's ``on_commit`` callback.
+    """
+
+    def __init__(self) -> None:
+        self._wanted: dict[tuple[str, int], int] = {}
+        self.in_flight = 0
+
+    def add(self, next_offsets: Mapping[tuple[str, int], int]) -> None:
+        """Note offsets that may be committed (every message before them is applied)."""
+        for key, offset in next_offsets.items():
+            self._wanted[key] = max(offset, self._wanted.get(key, offset))
+
+    def outstanding(self, owned: Collection[tuple[str, int]]) -> list[TopicPartition]:
+        """What is still to commit for the partitions in ``owned``."""
+        return [TopicPartition(t, p, o) for (t, p), o in sorted(self._wanted.items()) if (t, p) in owned]
+
+    def forget(self, partitions: Collection[tuple[str, int]]) -> None:
+        """Drop partitions this instance no longer owns: their next owner commits them."""
+        for key in partitions:
+            self._wanted.pop(key, None)
+
+    def on_commit(self, error: KafkaError | None, partitions: list[TopicPartition]) -> None:
+        """The result of one commit: what it confirmed is no longer pending."""
+        self.in_flight = max(0, self.in_flight - 1)
+        failed = [tp for tp in partitions if tp.error is not None]
+        if error is not None or failed:
+            reason = error.str() if error is not None else failed[0].error.str()
+            metrics.COMMIT_FAILURES.inc()
+            log.warning("offset commit failed; the next commit carries its offsets again", extra={"error": reason})
+            return
+        for tp in partitions:
+            key = (tp.topic, tp.partition)
+            if key in self._wanted and self._wanted[key] <= tp.offset:
+                del self._wanted[key]
+        metrics.LAST_COMMIT.set(time.time())

@@ -3,8 +3,9 @@
 Each micro-batch is handled whole: its messages are decoded (poison messages go to the
 dead-letter topic), applied to the state store in one transaction (which marks the touched
 invoices dirty), the dirty invoices of this instance's partitions are written to Odoo once each,
-and only then are the batch's offsets committed. A transient failure (Odoo or the source
-database unreachable, dead letters not acknowledged, the commit refused) commits nothing: the
+and only then are the batch's offsets committed, asynchronously (a commit refused or held up by
+an outage is carried again by the next one: see ``offsets.PendingCommits``). A transient failure
+(Odoo or the source database unreachable, dead letters not acknowledged) commits nothing: the
 partitions are paused and rewound to the start of the batch, polling goes on so the group
 membership survives, and the batch is retried after a backoff. Re-read events are duplicates
 for the state store; the dirty flags make sure nothing is lost, and the Odoo writes are
@@ -35,7 +36,7 @@ from .errors import (
 from .events import UNAVAILABLE, ChangeEvent, Origin
 from .invoice import InvoiceHeader, InvoiceLine
 from .kafka_io import DeadLetters
-from .offsets import BatchOffsets
+from .offsets import BatchOffsets, PendingCommits
 from .sync import InvoiceSync
 
 log = logging.getLogger(__name__)
@@ -97,13 +98,15 @@ class Runner:
     """Consumes both topics and keeps Odoo in line with them until asked to stop.
 
     Args:
-        consumer: a Kafka consumer configured by ``kafka_io.consumer_config``.
+        consumer: a Kafka consumer configured by ``kafka_io.consumer_config``, with
+            ``commits.on_commit`` as its commit callback.
         topics: the invoices and items topics.
         decode: turns one message into a ChangeEvent (``None`` for a tombstone).
         sync: stores events and writes dirty invoices (see ``sync.py``).
         dead_letters: where poison messages go.
         batch_max_messages, batch_max_seconds: the micro-batch bounds.
         stop: set it to end the loop after the current batch.
+        commits: the offsets awaiting commit; ``None`` to commit nothing (a dry run).
         until_caught_up: end when every assigned partition has reached its end (dry runs, tests).
     """
 
@@ -118,7 +121,7 @@ class Runner:
         batch_max_seconds: float,
         stop: threading.Event,
         *,
-        commit: bool = True,
+        commits: PendingCommits | None,
         until_caught_up: bool = False,
     ) -> None:
         self._consumer = consumer
@@ -129,7 +132,7 @@ class Runner:
         self._batch_max = batch_max_messages
         self._batch_seconds = batch_max_seconds
         self._stop = stop
-        self._commit_enabled = commit
+        self._commits = commits
         self._until_caught_up = until_caught_up
         self._assigned: set[TopicPartition] = set()
         self._held: set[TopicPartition] = set()
@@ -151,6 +154,9 @@ class Runner:
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         # Every finished batch is committed already; an unfinished one must not be.
         revoked = {(p.topic, p.partition) for p in partitions}
+        self._send_commits(revoked)
+        if self._commits is not None:
+            self._commits.forget(revoked)
         self._assigned = {p for p in self._assigned if (p.topic, p.partition) not in revoked}
         metrics.PARTITIONS_ASSIGNED.set(len(self._assigned))
         log.info("partitions revoked", extra={"partitions": sorted(f"{t}[{p}]" for t, p in revoked)})
@@ -184,6 +190,8 @@ class Runner:
                 if self._until_caught_up and self._caught_up():
                     break
         finally:
+            # close() waits for the commits in flight.
+            self._send_commits({(tp.topic, tp.partition) for tp in self._assigned}, only_if_idle=True)
             self._consumer.close()
 
     def _caught_up(self) -> bool:
@@ -217,8 +225,6 @@ class Runner:
             self._sync.apply_and_write(events, self.partitions, self._keep_alive)
             if self._dead_letters is not None:
                 self._dead_letters.flush()
-            # A refused commit (group rebalancing, coordinator moving) is a Kafka hiccup too: the
-            # batch is re-read after the backoff, its events are duplicates then, and committed.
             self._commit(batch)
         except TRANSIENT as exc:
             self._fail(batch, exc, events_oldest_ms=min((m.timestamp()[1] for m in records), default=0))
@@ -301,12 +307,27 @@ class Runner:
 
     def _commit(self, batch: BatchOffsets) -> None:
         self._backoff.reset()
-        if not self._commit_enabled:
+        if self._commits is not None:
+            self._commits.add(batch.next_offsets())
+            self._send_commits({(tp.topic, tp.partition) for tp in self._assigned})
+
+    def _send_commits(self, partitions: set[tuple[str, int]], *, only_if_idle: bool = False) -> None:
+        """Commit what is pending for ``partitions``, without waiting for the result.
+
+        With ``only_if_idle``, only when no commit is in flight (one in flight carries, or
+        will be followed by, every pending offset already). A commit refused at once stays
+        pending, for the next batch or the next housekeeping round.
+        """
+        if self._commits is None or (only_if_idle and self._commits.in_flight):
             return
-        offsets = [TopicPartition(t, p, o) for (t, p), o in batch.next_offsets().items()]
-        if offsets:
-            self._consumer.commit(offsets=offsets, asynchronous=False)
-            metrics.LAST_COMMIT.set(time.time())
+        offsets = self._commits.outstanding(partitions)
+        if not offsets:
+            return
+        self._commits.in_flight += 1
+        try:
+            self._consumer.commit(offsets=offsets, asynchronous=True)
+        except KafkaException as exc:
+            self._commits.on_commit(exc.args[0], offsets)
 
     def _fail(self, batch: BatchOffsets, exc: Exception, events_oldest_ms: int) -> None:
         delay = self._backoff.next_delay()
@@ -342,6 +363,7 @@ class Runner:
         if now - self._last_lag_check < 5.0 or not self._assigned:
             return
         self._last_lag_check = now
+        self._send_commits({(tp.topic, tp.partition) for tp in self._assigned}, only_if_idle=True)
         remaining = self._update_lag()
         elapsed = now - self._progress.started
         rate = self._progress.events / elapsed if elapsed > 0 else 0.0

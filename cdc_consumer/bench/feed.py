@@ -16,6 +16,7 @@ from itertools import islice
 
 from confluent_kafka import KafkaError, TopicPartition
 
+from ..kafka_io import OnCommit
 from .messages import SyntheticMessage
 
 Assign = Callable[[object, list[TopicPartition]], None]
@@ -69,9 +70,13 @@ class FeedConsumer:
             out (not the consumer's work).
         consumed: messages handed out.
         committed_offsets: the last offset committed per (topic, partition).
+
+    ``on_commit`` is told of each commit, as librdkafka tells the consumer's commit callback.
     """
 
-    def __init__(self, messages: Iterable[SyntheticMessage], partitions: int) -> None:
+    def __init__(
+        self, messages: Iterable[SyntheticMessage], partitions: int, on_commit: OnCommit | None = None
+    ) -> None:
         self._messages: Iterator[SyntheticMessage] = iter(messages)
         self._partitions = partitions
         self._topics: list[str] = []
@@ -80,6 +85,7 @@ class FeedConsumer:
         self.feed_seconds = self.feed_cpu_seconds = 0.0
         self.consumed = 0
         self.committed_offsets: dict[tuple[str, int], int] = {}
+        self._on_commit = on_commit
 
     def subscribe(self, topics: list[str], on_assign: Assign, on_revoke: Assign) -> None:
         """Assign every partition of ``topics`` at once, as a lone group member gets them."""
@@ -110,6 +116,8 @@ class FeedConsumer:
         """Remember the committed offsets."""
         for tp in offsets:
             self.committed_offsets[(tp.topic, tp.partition)] = tp.offset
+        if self._on_commit is not None:
+            self._on_commit(None, offsets)
 
     def committed(self, partitions: list[TopicPartition], timeout: float = -1) -> list[TopicPartition]:
         """The committed offsets of ``partitions`` (-1001, Kafka's "none", where none)."""

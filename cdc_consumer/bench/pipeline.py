@@ -29,6 +29,7 @@ import orjson
 from ..config import Settings
 from ..decoding import JsonDecoder
 from ..odoo.writer import Job, Result
+from ..offsets import PendingCommits
 from ..runner import Runner
 from ..state import open_state_store
 from ..sync import InvoiceSync
@@ -93,7 +94,8 @@ def run_pipeline(invoices: int, state_dsn: str, seed: str = SEED) -> PipelineRes
     """Run the runner over the messages of ``invoices`` invoices of ``seed`` until all are handled."""
     settings = Settings()
     factory = MessageFactory()
-    feed = FeedConsumer(factory.stream(invoices, seed), factory.partitions)
+    commits = PendingCommits()
+    feed = FeedConsumer(factory.stream(invoices, seed), factory.partitions, commits.on_commit)
     state = open_state_store(state_dsn)
     try:
         sync = InvoiceSync(state, NullWriter(), settings.inconsistency_grace_seconds)
@@ -106,6 +108,7 @@ def run_pipeline(invoices: int, state_dsn: str, seed: str = SEED) -> PipelineRes
             settings.batch_max_messages,
             settings.batch_max_seconds,
             threading.Event(),
+            commits=commits,
             until_caught_up=True,
         )
         rss_start = _status_mib("VmRSS")

@@ -22,7 +22,6 @@ from tests.support.faults import ScenarioLog, StackControl, await_exact, stop_cl
 pytestmark = [pytest.mark.faults, pytest.mark.stack]
 
 INVOICES = 150
-FAILED_BATCH = "batch failed, rewinding and pausing"
 
 
 def test_a_broker_restart_loses_and_duplicates_nothing(
@@ -49,17 +48,15 @@ def test_a_broker_restart_loses_and_duplicates_nothing(
     ids = invoice_ids(2 * half, seed)
     scenario.step(f"broker stopped with {during}/{len(ids)} invoices written; {half} more written to the source")
 
-    def met_the_outage() -> str:
-        since = process.log()[offset:]
-        if FAILED_BATCH in since:
-            return "a batch written to Odoo could not be committed and was rewound"
-        if "Connection refused" in since and written(odoo, invoice_ids(half, seed)) == half:
-            return "what was fetched before the stop is in Odoo; the broker is missed"
-        return ""
-
-    met = consumers.wait(met_the_outage, timeout=90, interval=0.5, what=lambda: process.log()[offset:][-3000:])
+    # Its commits wait for the group coordinator, never the loop: it goes on polling and says so.
+    consumers.wait(
+        lambda: "Connection refused" in process.log()[offset:],
+        timeout=60,
+        interval=0.5,
+        what=lambda: f"the consumer logging the missed broker; its log since: {process.log()[offset:][-3000:]!r}",
+    )
     assert process.process.poll() is None, process.log()[-3000:]
-    scenario.check(f"{met}; the consumer is alive without its broker")
+    scenario.check("the consumer polls on and logs the missed broker; it is alive without its broker")
 
     seconds = stack_control.start()
     scenario.step(f"broker started again, stack healthy (connector and task running) after {seconds:.1f} s")

@@ -2,7 +2,8 @@
 
 :class:`ScriptedConsumer` keeps, like librdkafka, a position per assigned partition, paused
 partitions and committed offsets; a rebalance assigns partitions afresh (unpaused, from the
-committed offsets). The clock is fake: the runner's backoff passes without waiting.
+committed offsets). Commits are answered, through the commit callback, by the next ``consume``
+or by ``close``. The clock is fake: the runner's backoff passes without waiting.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from confluent_kafka import KafkaError, KafkaException, TopicPartition
+from confluent_kafka import KafkaError, TopicPartition
 
 from cdc_consumer import metrics, runner
 from cdc_consumer.bench.feed import FeedMessage
 from cdc_consumer.errors import OdooUnavailable
 from cdc_consumer.events import ChangeEvent, Origin
+from cdc_consumer.offsets import PendingCommits
 from cdc_consumer.runner import Runner
 
 TOPICS = ("invoices", "invoice_items")
@@ -40,6 +42,10 @@ class ScriptedConsumer:
     paused: set[tuple[str, int]] = field(default_factory=set)
     committed_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     commit_failures: int = 0
+    coordinator_down: bool = False
+    commits_sent: list[list[tuple[str, int, int]]] = field(default_factory=list)
+    unanswered: list[list[TopicPartition]] = field(default_factory=list)
+    on_commit: Any = None
     timeouts: list[float] = field(default_factory=list)
     watermark_queries: list[bool] = field(default_factory=list)
     on_assign: Any = None
@@ -50,9 +56,14 @@ class ScriptedConsumer:
         self.rebalance()
 
     def rebalance(self) -> None:
-        """Revoke everything and assign it again, as an eager rebalance does."""
+        """Revoke everything and assign it again, as an eager rebalance does.
+
+        librdkafka fetches the committed offsets of an assignment once the commits in flight
+        are answered.
+        """
         if self.positions:
             self.on_revoke(self, [TopicPartition(t, p) for t, p in self.positions])
+            self.answer_commits()
         self.positions = {tp: self.committed_offsets.get(tp, 0) for tp in self.logs}
         self.paused.clear()
         self.on_assign(self, [TopicPartition(t, p) for t, p in self.logs])
@@ -60,6 +71,7 @@ class ScriptedConsumer:
     def consume(self, num_messages: int = 1, timeout: float = -1) -> list[FeedMessage]:
         self.timeouts.append(timeout)
         self.before_consume(self, num_messages)
+        self.answer_commits()
         out: list[FeedMessage] = []
         for tp, position in self.positions.items():
             if tp in self.paused:
@@ -79,11 +91,23 @@ class ScriptedConsumer:
         self.positions[(tp.topic, tp.partition)] = tp.offset
 
     def commit(self, offsets: list[TopicPartition], asynchronous: bool = True) -> None:
-        if self.commit_failures:
-            self.commit_failures -= 1
-            raise KafkaException(KafkaError(KafkaError.REBALANCE_IN_PROGRESS))
-        for tp in offsets:
-            self.committed_offsets[(tp.topic, tp.partition)] = tp.offset
+        assert asynchronous, "a synchronous commit waits for the coordinator as long as it is gone"
+        self.commits_sent.append([(tp.topic, tp.partition, tp.offset) for tp in offsets])
+        self.unanswered.append(offsets)
+
+    def answer_commits(self) -> None:
+        """Answer the commits sent so far, unless the coordinator is down (then they wait)."""
+        if self.coordinator_down:
+            return
+        answering, self.unanswered = self.unanswered, []
+        for offsets in answering:
+            if self.commit_failures:
+                self.commit_failures -= 1
+                self.on_commit(KafkaError(KafkaError.REBALANCE_IN_PROGRESS), offsets)
+                continue
+            for tp in offsets:
+                self.committed_offsets[(tp.topic, tp.partition)] = tp.offset
+            self.on_commit(None, offsets)
 
     def committed(self, partitions: list[TopicPartition], timeout: float = -1) -> list[TopicPartition]:
         return [
@@ -96,7 +120,7 @@ class ScriptedConsumer:
         return 0, self.logs[(tp.topic, tp.partition)]
 
     def close(self) -> None:
-        pass
+        self.answer_commits()
 
 
 @dataclass
@@ -139,7 +163,9 @@ def decode(topic: str, partition: int, offset: int, key: bytes | None, value: by
 
 
 def make_runner(consumer: ScriptedConsumer, sync: RecordingSync, stop: threading.Event) -> Runner:
-    return Runner(consumer, TOPICS, decode, sync, None, 100, 0.2, stop)  # type: ignore[arg-type]
+    commits = PendingCommits()
+    consumer.on_commit = commits.on_commit
+    return Runner(consumer, TOPICS, decode, sync, None, 100, 0.2, stop, commits=commits)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -196,14 +222,57 @@ def test_a_failed_batch_commits_nothing_and_is_retried_after_the_backoff(clock: 
     assert consumer.committed_offsets == {("invoices", 0): 3}
 
 
-def test_a_failed_commit_is_retried_not_fatal(clock: FakeTime) -> None:
+def test_a_refused_commit_is_sent_again_not_fatal(clock: FakeTime) -> None:
     """A commit refused by the group coordinator (rebalance, coordinator moving) is a Kafka hiccup."""
     stop = threading.Event()
     consumer = ScriptedConsumer({("invoices", 0): 3}, stop_after(30, stop), commit_failures=1)
     sync = RecordingSync()
+    failures = metrics.COMMIT_FAILURES._value.get()
     make_runner(consumer, sync, stop).run()
     assert consumer.committed_offsets == {("invoices", 0): 3}
-    assert set(sync.applied) == {("invoices", 0), ("invoices", 1), ("invoices", 2)}
+    assert consumer.commits_sent == [[("invoices", 0, 3)], [("invoices", 0, 3)]]
+    assert metrics.COMMIT_FAILURES._value.get() == failures + 1
+    assert sorted(sync.applied) == [("invoices", 0), ("invoices", 1), ("invoices", 2)], "applied once"
+
+
+def test_an_unanswered_commit_never_holds_the_loop_up(clock: FakeTime) -> None:
+    """Brokers gone: the commit waits for the coordinator, the loop goes on and still stops."""
+    stop = threading.Event()
+
+    def more_messages(consumer: ScriptedConsumer, _n: int) -> None:
+        if len(consumer.timeouts) <= 3:
+            consumer.logs[("invoices", 0)] += 2
+
+    consumer = ScriptedConsumer({("invoices", 0): 2}, stop_after(20, stop, more_messages), coordinator_down=True)
+    sync = RecordingSync()
+    make_runner(consumer, sync, stop).run()
+    assert len(consumer.timeouts) == 20, "the loop went on polling"
+    assert len(sync.applied) == 8
+    assert consumer.commits_sent[-1] == [("invoices", 0, 8)]
+    assert consumer.committed_offsets == {}, "nothing answered while the coordinator is down"
+    consumer.coordinator_down = False
+    consumer.close()
+    assert consumer.committed_offsets == {("invoices", 0): 8}
+
+
+def test_offsets_pending_for_revoked_partitions_are_sent_before_they_go(clock: FakeTime) -> None:
+    stop = threading.Event()
+    rebalanced = False
+
+    def refuse_then_rebalance(consumer: ScriptedConsumer, _n: int) -> None:
+        nonlocal rebalanced
+        if consumer.commits_sent and not rebalanced:
+            rebalanced = True
+            consumer.answer_commits()
+            consumer.rebalance()
+
+    consumer = ScriptedConsumer({("invoices", 0): 3}, stop_after(5, stop, refuse_then_rebalance), commit_failures=1)
+    sync = RecordingSync()
+    make_runner(consumer, sync, stop).run()
+    assert rebalanced
+    assert consumer.commits_sent == [[("invoices", 0, 3)], [("invoices", 0, 3)]]
+    assert consumer.committed_offsets == {("invoices", 0): 3}
+    assert len(sync.applied) == 3, "the new assignment starts where the revoke committed"
 
 
 def test_the_wait_before_a_retry_never_blocks_forever(clock: FakeTime) -> None:
