@@ -80,7 +80,7 @@ class Settings:
     """Everything the consumer and its commands can be configured with."""
 
     # Kafka
-    kafka_bootstrap_servers: str = "127.0.0.1:59092"
+    kafka_bootstrap_servers: str = "127.0.0.1:29092"
     kafka_group_id: str = "nexacloud-odoo-ledger"
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str = ""
@@ -98,10 +98,10 @@ class Settings:
     # State and source
     state_dsn: str = "sqlite:///.stack/state.sqlite3"
     source_dsn: Secret = field(
-        default_factory=lambda: Secret("postgresql://nexacloud:nexacloud@127.0.0.1:55432/nexacloud")
+        default_factory=lambda: Secret("postgresql://nexacloud:nexacloud@127.0.0.1:25432/nexacloud")
     )
     # Odoo
-    odoo_url: str = "http://127.0.0.1:58069"
+    odoo_url: str = "http://127.0.0.1:28069"
     odoo_db: str = "nexacloud"
     odoo_user: str = "admin"
     odoo_password: Secret = field(default_factory=lambda: Secret("admin"))
@@ -118,7 +118,7 @@ class Settings:
     inconsistency_grace_seconds: float = 300.0
     # Operations
     metrics_host: str = "127.0.0.1"
-    metrics_port: int = 59108
+    metrics_port: int = 29108
     log_level: str = "INFO"
     log_format: str = "json"
 

@@ -68,7 +68,7 @@ def _start_emulator(settings: Any) -> Any:
 
     state_file = Path(os.environ.get("CDC_STACK_DIR", ".stack")) / "odoo-emulator.json"
     emulator = OdooEmulator(
-        port=urlsplit(settings.odoo_url).port or 58069,
+        port=urlsplit(settings.odoo_url).port or 28069,
         database=settings.odoo_db,
         login=settings.odoo_user,
         password=settings.odoo_password.reveal(),

@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Where to listen, the database and credentials, and an optional state file."""
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     parser.add_argument(
-        "--port", type=int, default=58069, help="port to listen on, 0 for any free one (default: %(default)s)"
+        "--port", type=int, default=28069, help="port to listen on, 0 for any free one (default: %(default)s)"
     )
     parser.add_argument("--db", default="nexacloud", help="database name (default: %(default)s)")
     parser.add_argument("--login", default="admin", help="the user's login (default: %(default)s)")

@@ -8,7 +8,7 @@
   stop      stop the processes that `start` started from the same directory
   status    show what runs (exit status 3 when something is down)
 
-Ports: PostgreSQL 55432, Kafka 59092 (controller 59093), Kafka Connect 58083, all shifted by
+Ports: PostgreSQL 25432, Kafka 29092 (controller 29093), Kafka Connect 28083, all shifted by
 CDC_STACK_PORT_OFFSET if set. The stack directory is <repo>/.stack (CDC_STACK_DIR) and the jar
 cache ~/.cache/cdc-consumer (CDC_STACK_CACHE). PostgreSQL comes from Debian's packages and
 Java/Maven from scripts/setup.

@@ -322,7 +322,7 @@ class OdooEmulator:
     def __init__(
         self,
         host: str = "127.0.0.1",
-        port: int = 58069,
+        port: int = 28069,
         database: str = "nexacloud",
         login: str = "admin",
         password: str = "admin",  # noqa: S107 - the documented local default

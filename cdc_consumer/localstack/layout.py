@@ -13,7 +13,7 @@ import os
 import re
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 from ..errors import StackError
@@ -32,12 +32,16 @@ PARTITIONS = 3
 
 @dataclass(frozen=True)
 class Ports:
-    """The loopback ports of the stack's components."""
+    """The loopback ports of the stack's components.
 
-    postgres: int = 55432
-    kafka: int = 59092
-    controller: int = 59093
-    connect: int = 58083
+    They lie below Linux's ephemeral range (32768–60999): there, a client's socket could hold a
+    listener's port when its component restarts (a broker restart waited a minute for one).
+    """
+
+    postgres: int = 25432
+    kafka: int = 29092
+    controller: int = 29093
+    connect: int = 28083
 
     @classmethod
     def from_env(cls) -> Ports:
@@ -51,8 +55,10 @@ class Ports:
             offset = int(raw)
         except ValueError:
             raise StackError(f"CDC_STACK_PORT_OFFSET must be a whole number, got {raw!r}") from None
-        base = cls()
-        return cls(base.postgres + offset, base.kafka + offset, base.controller + offset, base.connect + offset)
+        ports = cls(*(port + offset for port in astuple(cls())))
+        if not all(1024 <= port <= 65535 for port in astuple(ports)):
+            raise StackError(f"CDC_STACK_PORT_OFFSET={offset} puts the stack's ports outside 1024–65535")
+        return ports
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from cdc_consumer.errors import ConfigError
 
 def test_defaults_are_the_local_stack() -> None:
     s = load_settings(environ={})
-    assert s.kafka_bootstrap_servers == "127.0.0.1:59092"
+    assert s.kafka_bootstrap_servers == "127.0.0.1:29092"
     assert s.posting_mode == "draft"
     assert s.family_accounts["hosting"][0] == "NCR.HOSTING"
 
