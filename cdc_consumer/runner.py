@@ -56,6 +56,8 @@ TRANSIENT = (
     KafkaException,
     AssignmentChanged,
 )
+CLOSE_SECONDS = 10.0
+"""How long closing the consumer may wait for the group coordinator."""
 VALIDATORS = {"invoices": InvoiceHeader.from_row, "invoice_items": InvoiceLine.from_row}
 
 
@@ -190,9 +192,25 @@ class Runner:
                 if self._until_caught_up and self._caught_up():
                     break
         finally:
-            # close() waits for the commits in flight.
             self._send_commits({(tp.topic, tp.partition) for tp in self._assigned}, only_if_idle=True)
-            self._consumer.close()
+            self._close()
+
+    def _close(self) -> None:
+        """Wait for the commits in flight and leave the group, unless the brokers are gone.
+
+        librdkafka's close retries an absent group coordinator forever; past
+        ``CLOSE_SECONDS`` the consumer is left to the group's session timeout, and what was not
+        committed is read again by the next owner (the writes are idempotent).
+        """
+        closer = threading.Thread(target=self._consumer.close, name="kafka-close", daemon=True)
+        closer.start()
+        closer.join(CLOSE_SECONDS)
+        if closer.is_alive():
+            log.warning(
+                "Kafka consumer not closed: no group coordinator answers; the group drops this member "
+                "after its session timeout",
+                extra={"waited_seconds": CLOSE_SECONDS},
+            )
 
     def _caught_up(self) -> bool:
         return (

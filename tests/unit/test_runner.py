@@ -330,3 +330,19 @@ def test_the_lag_check_uses_the_watermarks_of_the_last_fetch(clock: FakeTime) ->
     assert all(consumer.watermark_queries), "cached watermarks only"
     assert metrics.LAG_MESSAGES.labels("invoices", "0")._value.get() == 3
     assert metrics.LAG_MESSAGES.labels("invoice_items", "0")._value.get() == 4
+
+
+def test_closing_never_waits_forever_for_a_coordinator(
+    clock: FakeTime, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """librdkafka's close retries an absent coordinator forever: the stop must still happen."""
+    monkeypatch.setattr(runner, "CLOSE_SECONDS", 0.05)
+    stop = threading.Event()
+    released = threading.Event()
+    consumer = ScriptedConsumer({("invoices", 0): 3}, stop_after(2, stop))
+    consumer.close = lambda: released.wait(30)  # type: ignore[method-assign]
+    try:
+        make_runner(consumer, RecordingSync(), stop).run()
+    finally:
+        released.set()
+    assert "Kafka consumer not closed" in caplog.text
