@@ -4,15 +4,19 @@
 ``confluent_kafka.Consumer``: it assigns every partition of the topics on ``subscribe``, hands
 out synthetic messages batch by batch on ``consume``, then one end-of-partition event per
 partition, after which the runner (``until_caught_up``) ends. The time spent making messages is
-kept apart (``feed_seconds``, ``feed_cpu_seconds``) so that it can be taken out of a throughput. A batch the runner
-would have to rewind (``seek``) is an error: nothing in a benchmark without outages should fail.
+kept apart (``feed_seconds``, ``feed_cpu_seconds``) so that it can be taken out of a throughput.
+
+Between two write chunks the runner polls, and pauses and rewinds the partition of the one
+message that poll returns: the feed keeps it, and what arrives for a paused partition, until the
+partition is resumed. Any other rewind is an error: it follows a failed batch, and nothing in a
+benchmark without outages should fail.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
 
 from confluent_kafka import KafkaError, TopicPartition
 
@@ -86,6 +90,9 @@ class FeedConsumer:
         self.consumed = 0
         self.committed_offsets: dict[tuple[str, int], int] = {}
         self._on_commit = on_commit
+        self._paused: set[tuple[str, int]] = set()
+        self._held: dict[tuple[str, int], deque[FeedMessage]] = {}
+        self._last: dict[tuple[str, int], FeedMessage] = {}
 
     def subscribe(self, topics: list[str], on_assign: Assign, on_revoke: Assign) -> None:
         """Assign every partition of ``topics`` at once, as a lone group member gets them."""
@@ -95,16 +102,36 @@ class FeedConsumer:
     def consume(self, num_messages: int = 1, timeout: float = -1) -> list[FeedMessage]:
         """The next ``num_messages`` messages; once they run out, one end event per partition."""
         started, cpu_started = time.perf_counter(), time.process_time()
-        batch = [self._wrap(m) for m in islice(self._messages, num_messages)]
+        batch = self._take_held(num_messages)
+        while len(batch) < num_messages:
+            message = next(self._messages, None)
+            if message is None:
+                break
+            wrapped = self._wrap(message)
+            where = (wrapped.topic(), wrapped.partition())
+            if where in self._paused:
+                self._held.setdefault(where, deque()).append(wrapped)
+            else:
+                batch.append(wrapped)
         self.feed_seconds += time.perf_counter() - started
         self.feed_cpu_seconds += time.process_time() - cpu_started
+        for message in batch:
+            self._last[(message.topic(), message.partition())] = message
         self.consumed += len(batch)
-        if batch or self._eof_sent:
+        if batch or self._eof_sent or any(self._held.values()):
             return batch
         self._eof_sent = True
         eof = KafkaError(KafkaError._PARTITION_EOF)
         ends = [(t, p) for t in self._topics for p in range(self._partitions)]
         return [FeedMessage(t, p, self._ends.get((t, p), 0), error=eof) for t, p in ends]
+
+    def _take_held(self, limit: int) -> list[FeedMessage]:
+        """Messages kept for partitions that are no longer paused, oldest first."""
+        out: list[FeedMessage] = []
+        for where, held in self._held.items():
+            while held and where not in self._paused and len(out) < limit:
+                out.append(held.popleft())
+        return out
 
     def _wrap(self, message: SyntheticMessage) -> FeedMessage:
         where = (message.topic, message.partition)
@@ -131,14 +158,26 @@ class FeedConsumer:
         return 0, self._ends.get((partition.topic, partition.partition), 0)
 
     def pause(self, partitions: list[TopicPartition]) -> None:
-        """Pausing happens only before a rewind, which :meth:`seek` refuses."""
+        """Hand out nothing of ``partitions`` until they are resumed."""
+        self._paused |= {(tp.topic, tp.partition) for tp in partitions}
 
     def resume(self, partitions: list[TopicPartition]) -> None:
-        """See :meth:`pause`."""
+        """Hand out ``partitions`` again, what was kept for them first."""
+        self._paused -= {(tp.topic, tp.partition) for tp in partitions}
 
     def seek(self, partition: TopicPartition) -> None:
-        """Refuse: the runner rewinds only after a failed batch, and a benchmark must not fail."""
-        raise RuntimeError(f"a benchmark batch failed and the runner rewound {partition.topic}[{partition.partition}]")
+        """Take back the last message handed out of ``partition``; refuse any other rewind.
+
+        Raises:
+            RuntimeError: a rewind further back, which only a failed batch makes.
+        """
+        where = (partition.topic, partition.partition)
+        last = self._last.pop(where, None)
+        if last is None or last.offset() != partition.offset:
+            where_text = f"{partition.topic}[{partition.partition}]"
+            raise RuntimeError(f"a benchmark batch failed and the runner rewound {where_text}")
+        self._held.setdefault(where, deque()).appendleft(last)
+        self.consumed -= 1
 
     def close(self) -> None:
         """Nothing to release."""

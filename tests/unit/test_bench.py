@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from confluent_kafka import TopicPartition
 
 from cdc_consumer.bench.feed import FeedConsumer
 from cdc_consumer.bench.figures import Figure, Target, emit, percentile
@@ -111,6 +112,32 @@ def test_feed_hands_out_messages_then_one_end_per_partition() -> None:
     assert feed.consume(num_messages=1000) == []
     with pytest.raises(RuntimeError, match="rewound"):
         feed.seek(assigned[0])
+
+
+def test_feed_keeps_what_the_runner_pauses_and_rewinds_between_write_chunks() -> None:
+    """The poll between two chunks: its message is paused and taken back, then handed out again."""
+    factory = MessageFactory()
+    feed = FeedConsumer(factory.stream(20, "bench-test"), partitions=2)
+    feed.subscribe(["a", "b"], on_assign=lambda *_: None, on_revoke=lambda *_: None)
+    first = feed.consume(num_messages=5)
+    (polled,) = feed.consume(num_messages=1)
+    where = TopicPartition(polled.topic(), polled.partition(), polled.offset())
+    feed.pause([where])
+    feed.seek(where)
+    others = feed.consume(num_messages=1000)
+    assert others
+    assert all((m.topic(), m.partition()) != (where.topic, where.partition) for m in others)
+    feed.resume([where])
+    rest = feed.consume(num_messages=1000)
+    handed = first + others + rest
+    offsets = [(m.topic(), m.partition(), m.offset()) for m in handed]
+    assert len(offsets) == len(set(offsets)) == feed.consumed
+    assert (where.topic, where.partition, where.offset) in offsets
+    for topic, partition in {(t, p) for t, p, _ in offsets}:
+        mine = [o for t, p, o in offsets if (t, p) == (topic, partition)]
+        assert sorted(mine) == list(range(len(mine))), "every offset once, none skipped"
+    with pytest.raises(RuntimeError, match="rewound"):
+        feed.seek(TopicPartition(where.topic, where.partition, 0))
 
 
 def test_pipeline_brings_every_invoice_into_the_state(tmp_path: Path) -> None:
