@@ -1,10 +1,11 @@
-"""What ``cdc-consumer status`` shows: the group, its members, lag per partition, pending (pure)."""
+"""What ``cdc-consumer status`` shows, as text or JSON: the group, its members, lag, pending (pure)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..state import INCOMPLETE_REASONS, PendingRecord
 from .group import GroupState, PartitionOffsets
@@ -43,6 +44,53 @@ def _age(since: datetime, now: datetime) -> str:
     seconds = max(0, int((now - since).total_seconds()))
     hours, rest = divmod(seconds, 3600)
     return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
+
+
+def status_document(
+    group: GroupState,
+    offsets: Sequence[PartitionOffsets],
+    pending: PendingView,
+    now: datetime,
+    grace: timedelta,
+) -> dict[str, Any]:
+    """The status as one JSON-ready document: what :func:`render_status` shows, for scripts."""
+    owner = {tp: m for m in group.members for tp in m.assignment}
+    by_reason = None
+    if pending.records is not None:
+        by_reason = [
+            {"reason": reason, "invoices": n, "overdue": late, "oldest_since": since.isoformat()}
+            for reason, n, late, since in pending_by_reason(pending.records, now, grace)
+        ]
+    return {
+        "group": {"id": group.group_id, "state": group.state},
+        "members": [
+            {
+                "member_id": m.member_id,
+                "client_id": m.client_id,
+                "host": m.host,
+                "assignment": [{"topic": t, "partition": p} for t, p in m.assignment],
+            }
+            for m in group.members
+        ],
+        "lag_messages": sum(lag(p) for p in offsets),
+        "partitions": [
+            {
+                "topic": p.topic,
+                "partition": p.partition,
+                "committed": p.committed,
+                "low": p.low,
+                "high": p.high,
+                "lag": lag(p),
+                "member": owner[p.key].member_id if p.key in owner else None,
+            }
+            for p in offsets
+        ],
+        "pending": {
+            "source": pending.note,
+            "invoices": None if pending.records is None else len(pending.records),
+            "by_reason": by_reason,
+        },
+    }
 
 
 def render_status(

@@ -6,6 +6,7 @@ messages per partition with timestamps one second apart), so the plans are exact
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -174,8 +175,18 @@ def test_an_active_group_is_refused_and_its_members_named_and_status_shows_them(
 
         assert cli.main(["status"]) == 0
         report = capsys.readouterr().out.splitlines()
+        assert cli.main(["status", "--json"]) == 0
+        document = json.loads(capsys.readouterr().out)
     finally:
         member.close()
+    assert document["group"] == {"id": group, "state": "STABLE"}
+    assert [m["client_id"] for m in document["members"]] == ["ops-test-member"]
+    assert document["lag_messages"] == 36
+    first = next(p for p in document["partitions"] if (p["topic"], p["partition"]) == (topics[0], 0))
+    assert (first["committed"], first["high"], first["lag"]) == (4, 10, 6)
+    assert first["member"] == document["members"][0]["member_id"]
+    assert document["pending"]["by_reason"][0]["reason"] == "tax_mismatch"
+    assert document["pending"]["invoices"] == 2
     assert report[0] == f"Consumer group '{group}': STABLE, 1 member(s)"
     assert report[1].startswith("  ops-test-member on /127.0.0.1")
     assert all(f"{t}[{p}]" in report[1] for t in topics for p in range(3))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from cdc_consumer.ops.group import GroupState, Member, PartitionOffsets
 from cdc_consumer.ops.pending import PendingView, read_pending
-from cdc_consumer.ops.status import lag, pending_by_reason, render_status
+from cdc_consumer.ops.status import lag, pending_by_reason, render_status, status_document
 from cdc_consumer.state import PendingRecord, SyncOutcome, open_state_store
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -43,6 +44,31 @@ def test_the_status_shows_members_lag_and_pending():
     assert ["t", "2", "-", "5", "5", "-"] in [line.split() for line in lines]
     assert "Pending invoices: 1 (state store s)" in lines
     assert ["failed", "1", "1", "1h15m", "ago"] in [line.split() for line in lines]
+
+
+def test_the_status_as_json_holds_what_the_text_shows():
+    group = GroupState("g", "STABLE", (Member("m-1", "cdc-1", "/10.0.0.5", (("t", 0),)),))
+    offsets = [PartitionOffsets("t", 0, 40, 0, 100), PartitionOffsets("t", 2, None, 0, 5)]
+    doc = status_document(group, offsets, PendingView([pending("failed", 75)], "state store s"), NOW, GRACE)
+    assert json.loads(json.dumps(doc)) == doc
+    assert doc["group"] == {"id": "g", "state": "STABLE"}
+    assert doc["members"] == [
+        {"member_id": "m-1", "client_id": "cdc-1", "host": "/10.0.0.5", "assignment": [{"topic": "t", "partition": 0}]}
+    ]
+    assert doc["lag_messages"] == 65
+    assert doc["partitions"] == [
+        {"topic": "t", "partition": 0, "committed": 40, "low": 0, "high": 100, "lag": 60, "member": "m-1"},
+        {"topic": "t", "partition": 2, "committed": None, "low": 0, "high": 5, "lag": 5, "member": None},
+    ]
+    assert doc["pending"] == {
+        "source": "state store s",
+        "invoices": 1,
+        "by_reason": [
+            {"reason": "failed", "invoices": 1, "overdue": 1, "oldest_since": "2026-01-05T10:45:00+00:00"}
+        ],
+    }
+    unknown = status_document(group, [], PendingView(None, "nowhere to look"), NOW, GRACE)
+    assert unknown["pending"] == {"source": "nowhere to look", "invoices": None, "by_reason": None}
 
 
 def test_the_status_says_when_pending_invoices_are_unknown_or_none():
