@@ -154,7 +154,7 @@ class Runner:
         log.info("partitions assigned", extra={"partitions": sorted(f"{p.topic}[{p.partition}]" for p in partitions)})
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        # Every finished batch is committed already; an unfinished one must not be.
+        # Finished batches' offsets go (again) before the partitions do; an unfinished batch's never.
         revoked = {(p.topic, p.partition) for p in partitions}
         self._send_commits(revoked)
         if self._commits is not None:
