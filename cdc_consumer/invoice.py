@@ -30,6 +30,8 @@ def _text(row: Mapping[str, object], name: str, *, required: bool = True) -> str
 
 def _money(row: Mapping[str, object], name: str, *, required: bool = True) -> Decimal | None:
     value = row.get(name)
+    if type(value) is Decimal and value.is_finite():
+        return value  # what the decoders give: immutable, taken as it is
     if value is None:
         if required:
             raise InvalidMessage(f"column {name!r} is missing or null")

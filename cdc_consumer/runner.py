@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -370,9 +371,10 @@ class Runner:
         self._consumer.resume(list(self._assigned))
 
     def _count(self, events: list[ChangeEvent]) -> None:
-        for event in events:
-            metrics.EVENTS.labels(event.table, event.op).inc()
-            self._newest_applied_ms = max(self._newest_applied_ms, event.ts_ms)
+        for (table, op), count in Counter((event.table, event.op) for event in events).items():
+            metrics.EVENTS.labels(table, op).inc(count)
+        newest = max((event.ts_ms for event in events), default=0)
+        self._newest_applied_ms = max(self._newest_applied_ms, newest)
         self._progress.events += len(events)
 
     # -- lag and progress -----------------------------------------------------------------
