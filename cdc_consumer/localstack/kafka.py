@@ -25,6 +25,18 @@ BROKER_HEAP = "384m"
 ADMIN_TIMEOUT = 10.0
 
 
+
+def new_cluster_id() -> str:
+    """A random KRaft cluster id, as ``kafka-storage random-uuid`` makes one.
+
+    Like Kafka's ``Uuid.randomUuid``, never one that starts with ``-``: the storage tool would
+    take it for an option (one id in 64 would fail the format).
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
 class KafkaNode:
     """The single Kafka node in ``<root>/kafka``."""
 
@@ -53,7 +65,7 @@ class KafkaNode:
         self.config.write_text(render(debezium_file("kafka-server.properties"), values), encoding="utf-8")
         if (self.data_dir / "meta.properties").is_file():
             return
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = new_cluster_id()
         argv = jvm.command(
             BROKER_HEAP, Jars.classpath(jars.broker), "kafka.tools.StorageTool",
             "format", "--cluster-id", cluster_id, "--config", str(self.config),
