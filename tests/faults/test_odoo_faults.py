@@ -23,7 +23,7 @@ import pytest
 
 from cdc_consumer.emulator.faults import Fault
 from cdc_consumer.sample.changes import set_status
-from cdc_consumer.sample.dataset import invoice_ids
+from cdc_consumer.sample.dataset import build_invoice, invoice_ids
 from cdc_consumer.sample.generate import generate
 from tests.support.consumer import Consumers, moves_of
 from tests.support.faults import ScenarioLog, audit_problems
@@ -77,6 +77,21 @@ PLAN = (
     Step("the read of the amounts loses its connection", "drop", on(MOVE, "read", 1)),
 )
 INVOICES_PER_FAULT = 8
+PARTNER_STEP = next(i for i, step in enumerate(PLAN) if step.options["models"] == "res.partner")
+
+
+def seed_with_a_new_customer(per_fault: int) -> str:
+    """A sample-data seed whose invoices for the partner step bring a customer not seen before.
+
+    Otherwise no partner is created while that fault waits, and it is never hit: about one
+    seed in ten has no new customer among those eight invoices.
+    """
+    start = PARTNER_STEP * per_fault
+    while True:
+        seed = f"faults-odoo-{uuid.uuid4().hex[:8]}"
+        seen = {build_invoice(seed, i).user.id for i in range(start)}
+        if any(build_invoice(seed, i).user.id not in seen for i in range(start, start + per_fault)):
+            return seed
 
 
 def test_odoo_slow_and_failing_loses_and_duplicates_nothing(
@@ -97,8 +112,8 @@ def test_odoo_slow_and_failing_loses_and_duplicates_nothing(
     odoo.faults.latency(0.02)
     scenario.step("every Odoo call is slowed down by 20 ms")
 
-    seed = f"faults-odoo-{uuid.uuid4().hex[:8]}"
     per_fault = INVOICES_PER_FAULT * faults_scale
+    seed = seed_with_a_new_customer(per_fault)
     written = 0
     for step in PLAN:
         fault = odoo.faults.add(step.kind, **step.options)
