@@ -39,6 +39,7 @@ from tests.unit.test_decoding import (
     PLACEHOLDER,
     expected_change,
     message,
+    source_block,
     wire_row,
 )
 from tests.unit.test_decoding import envelope as json_envelope
@@ -227,20 +228,8 @@ KEY_SCHEMA = {
 
 
 def source(table: str = "invoices", **overrides: Any) -> dict[str, Any]:
-    return {
-        "version": "3.1.0.Final",
-        "connector": "postgresql",
-        "name": "nexacloud",
-        "ts_ms": 1709296496123,
-        "snapshot": "false",
-        "db": "nexacloud",
-        "sequence": None,
-        "schema": "public",
-        "table": table,
-        "txId": 771,
-        "lsn": 23456789,
-        "xmin": None,
-    } | overrides
+    """The JSON tests' source block, with the nullable fields the Avro schema declares."""
+    return source_block(table, **{"sequence": None, "xmin": None, **overrides})
 
 
 def record(op: str, before: Any = None, after: Any = None, transaction: Any = None, **overrides: Any) -> dict[str, Any]:
