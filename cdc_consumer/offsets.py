@@ -49,16 +49,25 @@ class PendingCommits:
 
     def __init__(self) -> None:
         self._wanted: dict[tuple[str, int], int] = {}
-        self.in_flight = 0
+        self._in_flight = 0
 
     def add(self, next_offsets: Mapping[tuple[str, int], int]) -> None:
         """Note offsets that may be committed (every message before them is applied)."""
         for key, offset in next_offsets.items():
             self._wanted[key] = max(offset, self._wanted.get(key, offset))
 
-    def outstanding(self, owned: Collection[tuple[str, int]]) -> list[TopicPartition]:
-        """What is still to commit for the partitions in ``owned``."""
-        return [TopicPartition(t, p, o) for (t, p), o in sorted(self._wanted.items()) if (t, p) in owned]
+    def to_send(self, owned: Collection[tuple[str, int]], *, only_if_idle: bool = False) -> list[TopicPartition]:
+        """What is still to commit for the partitions in ``owned``; counted in flight once sent.
+
+        With ``only_if_idle``, nothing while a commit is in flight: it carries, or will be
+        followed by, every pending offset already.
+        """
+        if only_if_idle and self._in_flight:
+            return []
+        offsets = [TopicPartition(t, p, o) for (t, p), o in sorted(self._wanted.items()) if (t, p) in owned]
+        if offsets:
+            self._in_flight += 1
+        return offsets
 
     def forget(self, partitions: Collection[tuple[str, int]]) -> None:
         """Drop partitions this instance no longer owns: their next owner commits them."""
@@ -67,7 +76,7 @@ class PendingCommits:
 
     def on_commit(self, error: KafkaError | None, partitions: list[TopicPartition]) -> None:
         """The result of one commit: what it confirmed is no longer pending."""
-        self.in_flight = max(0, self.in_flight - 1)
+        self._in_flight = max(0, self._in_flight - 1)
         failed = [tp for tp in partitions if tp.error is not None]
         if error is not None or failed:
             reason = error.str() if error is not None else failed[0].error.str()

@@ -170,6 +170,11 @@ class Runner:
         return bool(self._assigned) and self._retry_at is None
 
     @property
+    def _owned(self) -> set[tuple[str, int]]:
+        """The assigned (topic, partition) pairs."""
+        return {(tp.topic, tp.partition) for tp in self._assigned}
+
+    @property
     def partitions(self) -> set[int]:
         """The partition numbers this instance owns (the same on both topics)."""
         return {p.partition for p in self._assigned}
@@ -193,7 +198,7 @@ class Runner:
                 if self._until_caught_up and self._caught_up():
                     break
         finally:
-            self._send_commits({(tp.topic, tp.partition) for tp in self._assigned}, only_if_idle=True)
+            self._send_commits(self._owned, only_if_idle=True)
             self._close()
 
     def _close(self) -> None:
@@ -217,7 +222,7 @@ class Runner:
         return (
             bool(self._assigned)
             and self._retry_at is None
-            and self._at_end >= {(p.topic, p.partition) for p in self._assigned}
+            and self._at_end >= self._owned
         )
 
     def _handle(self, messages: list[Message]) -> None:
@@ -328,21 +333,19 @@ class Runner:
         self._backoff.reset()
         if self._commits is not None:
             self._commits.add(batch.next_offsets())
-            self._send_commits({(tp.topic, tp.partition) for tp in self._assigned})
+            self._send_commits(self._owned)
 
     def _send_commits(self, partitions: set[tuple[str, int]], *, only_if_idle: bool = False) -> None:
         """Commit what is pending for ``partitions``, without waiting for the result.
 
-        With ``only_if_idle``, only when no commit is in flight (one in flight carries, or
-        will be followed by, every pending offset already). A commit refused at once stays
-        pending, for the next batch or the next housekeeping round.
+        A commit refused at once stays pending, for the next batch or the next housekeeping
+        round; ``only_if_idle``: see ``PendingCommits.to_send``.
         """
-        if self._commits is None or (only_if_idle and self._commits.in_flight):
+        if self._commits is None:
             return
-        offsets = self._commits.outstanding(partitions)
+        offsets = self._commits.to_send(partitions, only_if_idle=only_if_idle)
         if not offsets:
             return
-        self._commits.in_flight += 1
         try:
             self._consumer.commit(offsets=offsets, asynchronous=True)
         except KafkaException as exc:
@@ -358,7 +361,7 @@ class Runner:
         )
         paused = list(self._assigned)
         self._consumer.pause(paused)
-        owned = {(tp.topic, tp.partition) for tp in self._assigned}
+        owned = self._owned
         for (topic, partition), offset in batch.first_offsets().items():
             if (topic, partition) in owned:
                 self._consumer.seek(TopicPartition(topic, partition, offset))
@@ -383,7 +386,7 @@ class Runner:
         if now - self._last_lag_check < 5.0 or not self._assigned:
             return
         self._last_lag_check = now
-        self._send_commits({(tp.topic, tp.partition) for tp in self._assigned}, only_if_idle=True)
+        self._send_commits(self._owned, only_if_idle=True)
         remaining = self._update_lag()
         elapsed = now - self._progress.started
         rate = self._progress.events / elapsed if elapsed > 0 else 0.0
